@@ -165,7 +165,7 @@ class Field:
     label_en: str
     group: str | None = None
     required: bool = False
-    required_when: dict[str, Any] | None = None
+    required_when: dict[str, Any] | None = field(default=None, hash=False)
     list_name: str | None = None
     minimum: Any = None
     maximum: Any = None
@@ -534,11 +534,22 @@ def _build(doc: dict[str, Any], path: Path) -> Instrument:
     for f in fields:
         rw = f.required_when
         if rw is not None and (
-            not isinstance(rw, dict) or rw.get("field") not in by_name or "in" not in rw
+            not isinstance(rw, dict) or rw.get("field") not in by_name
+            or not isinstance(rw.get("in"), list) or set(rw) != {"field", "in"}
         ):
             raise InstrumentError(
                 f"{name}: field {f.name!r}: required_when needs {{field: <existing field>, in: [...]}}"
             )
+        if rw is not None and by_name[rw["field"]].list_name is not None:
+            allowed = set(lists[by_name[rw["field"]].list_name].values)
+            if not set(rw["in"]) <= allowed:
+                raise InstrumentError(
+                    f"{name}: field {f.name!r}: required_when values {rw['in']} are not all "
+                    f"answers of {rw['field']!r} ({sorted(allowed, key=str)})"
+                )
+        for b in (f.minimum, f.maximum):
+            if isinstance(b, bool):
+                raise InstrumentError(f"{name}: field {f.name!r}: a bound cannot be true/false")
     scales: list[Scale] = []
     for s in doc.get("scales") or []:
         where = f"{name}: scale {s.get('name')!r}"
