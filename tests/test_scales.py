@@ -1,0 +1,549 @@
+"""Tests of asn_research.scales: scoring rules, reliability against psych::alpha, errors.
+
+Golden values come from R (psych 2.2.9) via tests/reference/scales/psych_alpha.R on the
+synthetic data set likert6.csv; see tests/reference/scales/PROVENANCE.md.
+All data here are synthetic.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from asn_research import instruments, scales
+from asn_research.errors import ConfigError, InputError
+
+# Alpha, std. alpha, r.drop and alpha-if-dropped are the same closed-form expressions of
+# one covariance matrix in R and here; only floating-point summation order differs.
+ABS_TOL_CLOSED_FORM = 1e-10
+# The Feldt bounds use F quantiles: R's qf and scipy's f.ppf are different algorithms,
+# each accurate to about 1e-12 relative; 1e-9 leaves room and still catches any df error
+# (a df off by one moves the 95 % bounds of this data by more than 1e-4).
+ABS_TOL_F_QUANTILE = 1e-9
+# Two computations of the same value with reordered summation (item-order invariance).
+ABS_TOL_REORDER = 1e-12
+
+REFERENCE = Path(__file__).parent / "reference" / "scales"
+ITEMS = ("q1", "q2", "q3", "q4", "q5", "q6")
+REVERSE = ("q4",)
+
+
+@pytest.fixture(scope="module")
+def likert6() -> pd.DataFrame:
+    """The synthetic 200 x 6 data set (1-5 codes, q4 reverse-keyed, ~6 % NA)."""
+    return pd.read_csv(REFERENCE / "likert6.csv", na_values=["NA"]).astype("Int64")
+
+
+@pytest.fixture(scope="module")
+def golden() -> pd.DataFrame:
+    g = pd.read_csv(REFERENCE / "psych_alpha_golden.csv", keep_default_na=False)
+    g["value"] = g["value"].astype(float)
+    return g
+
+
+def _golden(golden: pd.DataFrame, case: str, statistic: str, item: str = "", conf: str = ""):
+    sel = golden[
+        (golden["case"] == case)
+        & (golden["statistic"] == statistic)
+        & (golden["item"] == item)
+        & (golden["confidence"].astype(str) == conf)
+    ]
+    assert len(sel) == 1, (case, statistic, item, conf)
+    return float(sel["value"].iloc[0])
+
+
+@pytest.fixture(scope="module")
+def merit() -> instruments.Instrument:
+    return instruments.load_instrument("merit")
+
+
+# --------------------------------------------------------------------------- against R
+
+
+@pytest.mark.parametrize("case", ["listwise", "pairwise"])
+def test_reliability_matches_psych_alpha(likert6, golden, case):
+    res = scales.reliability(
+        likert6, items=ITEMS, reverse=REVERSE, minimum=1, maximum=5, nan_policy=case
+    )
+    assert res.n_obs == _golden(golden, case, "n_obs")
+    assert res.k_items == 6
+    assert res.estimate == pytest.approx(
+        _golden(golden, case, "raw_alpha"), abs=ABS_TOL_CLOSED_FORM
+    )
+    assert res.std_alpha == pytest.approx(
+        _golden(golden, case, "std.alpha"), abs=ABS_TOL_CLOSED_FORM
+    )
+    it = res.item_total.set_index("item")
+    assert list(it.index) == list(ITEMS)
+    for item in ITEMS:
+        assert it.loc[item, "r_drop"] == pytest.approx(
+            _golden(golden, case, "r.drop", item), abs=ABS_TOL_CLOSED_FORM
+        ), item
+        assert it.loc[item, "alpha_if_dropped"] == pytest.approx(
+            _golden(golden, case, "alpha_if_dropped", item), abs=ABS_TOL_CLOSED_FORM
+        ), item
+
+
+@pytest.mark.parametrize("case", ["listwise", "pairwise"])
+@pytest.mark.parametrize("confidence", [0.95, 0.90])
+def test_feldt_interval_matches_psych_alpha_ci(likert6, golden, case, confidence):
+    res = scales.reliability(
+        likert6,
+        items=ITEMS,
+        reverse=REVERSE,
+        minimum=1,
+        maximum=5,
+        nan_policy=case,
+        confidence=confidence,
+    )
+    conf = str(confidence)
+    assert res.confidence == confidence
+    assert res.ci_low == pytest.approx(
+        _golden(golden, case, "feldt_lower", conf=conf), abs=ABS_TOL_F_QUANTILE
+    )
+    assert res.ci_high == pytest.approx(
+        _golden(golden, case, "feldt_upper", conf=conf), abs=ABS_TOL_F_QUANTILE
+    )
+    assert res.ci_low < res.estimate < res.ci_high
+
+
+def test_listwise_and_pairwise_differ_on_data_with_missing(likert6):
+    # Guards against nan_policy being ignored (the golden values differ by ~0.004).
+    kw = dict(items=ITEMS, reverse=REVERSE, minimum=1, maximum=5)
+    lw = scales.reliability(likert6, nan_policy="listwise", **kw)
+    pw = scales.reliability(likert6, nan_policy="pairwise", **kw)
+    assert lw.n_obs == 140 and pw.n_obs == 200
+    assert abs(lw.estimate - pw.estimate) > 1e-3
+    assert "listwise" in lw.method and "pairwise" in pw.method
+
+
+def test_reverse_key_matters_for_alpha(likert6):
+    # Without reversing q4 alpha must drop sharply and q4's r_drop turn negative.
+    res = scales.reliability(likert6, items=ITEMS, minimum=1, maximum=5)
+    assert res.estimate < 0.6
+    assert res.item_total.set_index("item").loc["q4", "r_drop"] < 0
+
+
+# --------------------------------------------------------------------------- invariants
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@given(
+    bounds=st.sampled_from([(1, 4), (1, 5), (1, 6), (0, 10)]),
+    data=st.data(),
+)
+def test_reverse_code_twice_is_identity(bounds, data):
+    lo, hi = bounds
+    values = data.draw(st.lists(st.one_of(st.none(), st.integers(lo, hi)), max_size=30))
+    s = pd.Series(values, dtype="Int64", name="item")
+    once = scales.reverse_code(s, minimum=lo, maximum=hi)
+    twice = scales.reverse_code(once, minimum=lo, maximum=hi)
+    pd.testing.assert_series_equal(twice, s)
+    answered = s.notna()
+    assert (once[answered] == (lo + hi) - s[answered]).all()
+    assert once.isna().equals(s.isna())
+
+
+def test_reverse_code_values_dtype_and_no_mutation():
+    s = pd.Series([1, 2, None, 6], dtype="Int8", index=["k1", "k2", "k3", "k4"], name="x")
+    before = s.copy()
+    out = scales.reverse_code(s, minimum=1, maximum=6)
+    assert out.tolist() == [6, 5, pd.NA, 1]
+    assert out.dtype == "Int8" and out.name == "x" and list(out.index) == list(s.index)
+    pd.testing.assert_series_equal(s, before)
+
+
+def test_alpha_does_not_depend_on_item_order(likert6):
+    kw = dict(reverse=REVERSE, minimum=1, maximum=5, nan_policy="pairwise")
+    ref = scales.reliability(likert6, items=ITEMS, **kw)
+    order = ["q5", "q4", "q1", "q6", "q3", "q2"]
+    shuffled = scales.reliability(likert6[order[::-1]], items=order, **kw)
+    assert shuffled.estimate == pytest.approx(ref.estimate, abs=ABS_TOL_REORDER)
+    assert shuffled.std_alpha == pytest.approx(ref.std_alpha, abs=ABS_TOL_REORDER)
+    assert (shuffled.ci_low, shuffled.ci_high) == pytest.approx(
+        (ref.ci_low, ref.ci_high), abs=ABS_TOL_REORDER
+    )
+    assert list(shuffled.item_total["item"]) == order
+    pd.testing.assert_frame_equal(
+        shuffled.item_total.set_index("item").loc[list(ITEMS)],
+        ref.item_total.set_index("item"),
+        atol=ABS_TOL_REORDER,
+        rtol=0,
+    )
+
+
+def test_perfectly_consistent_responses_give_alpha_one():
+    base = pd.Series([1, 2, 3, 4, 5, 3, 2, 4], dtype="Int64")
+    df = pd.DataFrame({"a": base, "b": base, "c": base, "d": 6 - base})  # d mirrors, reversed
+    res = scales.reliability(df, items=["a", "b", "c", "d"], reverse=["d"], minimum=1, maximum=5)
+    assert res.estimate == pytest.approx(1.0, abs=1e-12)
+    assert res.std_alpha == pytest.approx(1.0, abs=1e-12)
+    assert (res.ci_low, res.ci_high) == pytest.approx((1.0, 1.0), abs=1e-12)
+    np.testing.assert_allclose(res.item_total["r_drop"], 1.0, atol=1e-12)
+    np.testing.assert_allclose(res.item_total["alpha_if_dropped"], 1.0, atol=1e-12)
+
+
+def test_two_items_alpha_if_dropped_is_undefined():
+    df = pd.DataFrame({"a": [1, 2, 3, 4], "b": [2, 2, 4, 5]}, dtype="Int64")
+    res = scales.reliability(df, items=["a", "b"], minimum=1, maximum=5)
+    # alpha of 2 items = 2 * 2cov / (var_a + var_b + 2cov); cov=11/6, var_a=5/3, var_b=9/4
+    cov, var_a, var_b = 11 / 6, 5 / 3, 9 / 4
+    assert res.estimate == pytest.approx(2 * 2 * cov / (var_a + var_b + 2 * cov), abs=1e-12)
+    assert res.item_total["alpha_if_dropped"].isna().all()
+
+
+# --------------------------------------------------------------------------- scoring rules
+
+
+def test_min_answered_boundary():
+    df = pd.DataFrame(
+        {
+            "a": [2, 2, pd.NA, 1],
+            "b": [3, pd.NA, pd.NA, 1],
+            "c": [4, 4, 4, 1],
+            "d": [5, 5, 5, pd.NA],
+        },
+        dtype="Int64",
+    )
+    items = ["a", "b", "c", "d"]
+    strict = scales.score_scale(df, items=items, minimum=1, maximum=5, min_answered=4)
+    assert strict.dtype == "Float64"
+    assert strict.iloc[0] == 3.5
+    assert strict.iloc[1:].isna().all()  # k-1 answered -> NA when min_answered = k
+    loose = scales.score_scale(df, items=items, minimum=1, maximum=5, min_answered=3)
+    assert loose.iloc[0] == 3.5
+    assert loose.iloc[1] == pytest.approx(11 / 3)
+    assert pd.isna(loose.iloc[2])  # 2 answered < 3
+    assert loose.iloc[3] == 1.0
+
+
+def test_sum_is_prorated_and_reverse_applied():
+    df = pd.DataFrame({"a": [4, 4], "b": [pd.NA, 1], "c": [2, 2]}, dtype="Int64")
+    kw = dict(items=["a", "b", "c"], reverse=["b"], minimum=1, maximum=5, min_answered=2)
+    mean = scales.score_scale(df, **kw)
+    total = scales.score_scale(df, method="sum", **kw)
+    assert mean.tolist() == [3.0, pytest.approx(11 / 3)]  # b=1 reversed to 5
+    assert total.tolist() == [9.0, 11.0]  # 3 * mean: a missing item does not lower the sum
+
+
+def test_score_scale_keeps_index_and_does_not_mutate():
+    df = pd.DataFrame({"a": [1, 5], "b": [2, 4]}, dtype="Int8", index=["key-a", "key-b"])
+    before = df.copy()
+    out = scales.score_scale(
+        df, items=["a", "b"], reverse=["b"], minimum=1, maximum=5, min_answered=2
+    )
+    assert list(out.index) == ["key-a", "key-b"]
+    assert out.tolist() == [2.5, 3.5]
+    pd.testing.assert_frame_equal(df, before)
+
+
+def _merit_frame(merit: instruments.Instrument) -> pd.DataFrame:
+    NA = pd.NA
+    items = [i for s in merit.scales if not s.subscales for i in s.items]
+    rows = {
+        # row 1: everything answered; each reverse-keyed item set apart from the rest
+        "r1": dict.fromkeys(items, 4)
+        | {"rtc_rs_2": 1, "rtc_cr_4": 6}
+        | {"pat_1": 2, "pat_2": 2, "pat_3": 2, "pat_4": 2, "pat_5": 5}
+        | {"sup_1": 5, "sup_2": 5, "sup_3": 4, "sup_4": 4, "sup_5": 1},
+        # row 2: routine seeking 3/5 answered (< 4), composite 14/17 (= min 14)
+        "r2": {
+            "rtc_rs_1": NA,
+            "rtc_rs_2": NA,
+            "rtc_rs_3": 2,
+            "rtc_rs_4": 3,
+            "rtc_rs_5": 1,
+            "rtc_er_1": 6,
+            "rtc_er_2": 5,
+            "rtc_er_3": NA,
+            "rtc_er_4": 4,
+            "rtc_sf_1": 3,
+            "rtc_sf_2": 3,
+            "rtc_sf_3": 3,
+            "rtc_sf_4": 3,
+            "rtc_cr_1": 1,
+            "rtc_cr_2": 2,
+            "rtc_cr_3": 3,
+            "rtc_cr_4": 2,
+            "pat_1": 3,
+            "pat_2": 4,
+            "pat_3": 5,
+            "pat_4": NA,
+            "pat_5": 2,
+            "sup_1": NA,
+            "sup_2": NA,
+            "sup_3": 3,
+            "sup_4": 3,
+            "sup_5": 4,
+        },
+        # row 3: composite 13/17 answered (< 14); appraisal not answered at all
+        "r3": dict.fromkeys(items, 1)
+        | {"rtc_rs_1": NA, "rtc_rs_2": NA, "rtc_rs_3": NA, "rtc_rs_4": NA, "rtc_rs_5": 6}
+        | {"rtc_cr_4": 6}
+        | dict.fromkeys(["pat_1", "pat_2", "pat_3", "pat_4", "pat_5"], NA)
+        | {"sup_5": 5},
+    }
+    df = pd.DataFrame.from_dict(rows, orient="index")[items].astype("Int64")
+    df.insert(0, "respondent_key", ["syn-001", "syn-002", "syn-003"])
+    return df
+
+
+def test_score_instrument_merit_by_hand(merit):
+    df = _merit_frame(merit)
+    before = df.copy()
+    out = scales.score_instrument(df, merit)
+    pd.testing.assert_frame_equal(df, before)
+    names = [s.name for s in merit.scales]
+    assert list(out.columns) == [c for n in names for c in (n, f"{n}__n_answered")]
+    assert list(out.index) == list(df.index)
+    for n in names:
+        assert out[n].dtype == "Float64" and out[f"{n}__n_answered"].dtype == "Int64"
+
+    expected = {
+        # rtc_rs_2 = 1 -> 6 (agree6: 7 - x); rtc_cr_4 = 6 -> 1; pat_5 = 5 -> 1 and
+        # sup_5 = 1 -> 5 (agree5: 6 - x)
+        "r1": {
+            "resistance_routine_seeking": (4 * 4 + 6) / 5,
+            "resistance_emotional_reaction": 4.0,
+            "resistance_short_term_focus": 4.0,
+            "resistance_cognitive_rigidity": (3 * 4 + 1) / 4,
+            "resistance": (15 * 4 + 6 + 1) / 17,
+            "appraisal_threat": (4 * 2 + 1) / 5,
+            "merit_support": (5 + 5 + 4 + 4 + 5) / 5,
+        },
+        # rtc_cr_4 = 2 -> 5; pat_5 = 2 -> 4; sup: 3 answered < 4
+        "r2": {
+            "resistance_routine_seeking": None,
+            "resistance_emotional_reaction": (6 + 5 + 4) / 3,
+            "resistance_short_term_focus": 3.0,
+            "resistance_cognitive_rigidity": (1 + 2 + 3 + 5) / 4,
+            "resistance": (2 + 3 + 1 + 15 + 12 + 11) / 14,
+            "appraisal_threat": (3 + 4 + 5 + 4) / 4,
+            "merit_support": None,
+        },
+        # rtc_cr_4 = 6 -> 1; sup_5 = 5 -> 1
+        "r3": {
+            "resistance_routine_seeking": None,
+            "resistance_emotional_reaction": 1.0,
+            "resistance_short_term_focus": 1.0,
+            "resistance_cognitive_rigidity": 1.0,
+            "resistance": None,
+            "appraisal_threat": None,
+            "merit_support": 1.0,
+        },
+    }
+    answered = {
+        "r1": [5, 4, 4, 4, 17, 5, 5],
+        "r2": [3, 3, 4, 4, 14, 4, 3],
+        "r3": [1, 4, 4, 4, 13, 0, 5],
+    }
+    for row, scores in expected.items():
+        for name, value in scores.items():
+            got = out.loc[row, name]
+            if value is None:
+                assert pd.isna(got), (row, name)
+            else:
+                assert got == pytest.approx(value, abs=1e-12), (row, name)
+        assert [int(out.loc[row, f"{n}__n_answered"]) for n in names] == answered[row]
+
+
+def test_score_instrument_selected_scales_and_sum(merit):
+    df = _merit_frame(merit)
+    out = scales.score_instrument(
+        df, merit, scales=["merit_support", "appraisal_threat"], method="sum"
+    )
+    assert list(out.columns) == [
+        "merit_support",
+        "merit_support__n_answered",
+        "appraisal_threat",
+        "appraisal_threat__n_answered",
+    ]
+    assert out.loc["r1", "merit_support"] == pytest.approx(23.0)
+    assert out.loc["r2", "appraisal_threat"] == pytest.approx(5 * 16 / 4)
+
+
+def test_score_instrument_only_needs_the_chosen_scales_items(merit):
+    df = _merit_frame(merit)[["sup_1", "sup_2", "sup_3", "sup_4", "sup_5"]]
+    out = scales.score_instrument(df, merit, scales=["merit_support"])
+    assert out["merit_support"].tolist()[0] == pytest.approx(4.6)
+    with pytest.raises(InputError) as err:
+        scales.score_instrument(df, merit)
+    assert err.value.column == "rtc_rs_1"
+    assert "resistance_routine_seeking" in str(err.value)
+
+
+def test_scale_reliability_uses_instrument_keys_and_codes(merit):
+    rng = np.random.default_rng(7)
+    theta = rng.normal(size=60)
+    cols = {}
+    for item in ["pat_1", "pat_2", "pat_3", "pat_4", "pat_5"]:
+        sign = -1 if item == "pat_5" else 1
+        cols[item] = np.clip(np.rint(3 + sign * theta + rng.normal(scale=0.7, size=60)), 1, 5)
+    df = pd.DataFrame(cols).astype("Int64")
+    res = scales.scale_reliability(df, merit, scale="appraisal_threat")
+    ref = scales.reliability(df, items=list(cols), reverse=["pat_5"], minimum=1, maximum=5)
+    assert res.estimate == ref.estimate and res.item_total.equals(ref.item_total)
+    assert res.estimate > 0.7
+    assert res.item_total.set_index("item").loc["pat_5", "r_drop"] > 0
+
+
+# --------------------------------------------------------------------------- result object
+
+
+def test_result_is_frozen_and_one_tidy_row(likert6):
+    res = scales.reliability(likert6, items=ITEMS, reverse=REVERSE, minimum=1, maximum=5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.estimate = 0.5  # type: ignore[misc]
+    row = res.to_frame()
+    assert row.shape == (1, 8)
+    assert list(row.columns) == [
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "confidence",
+        "n_obs",
+        "k_items",
+        "std_alpha",
+        "method",
+    ]
+    assert row.loc[0, "estimate"] == res.estimate and row.loc[0, "n_obs"] == 140
+    assert list(res.item_total.columns) == ["item", "r_drop", "alpha_if_dropped"]
+    other = dataclasses.replace(res, item_total=res.item_total.iloc[:0])
+    assert other == res and hash(other) == hash(res)  # item_total excluded
+
+
+def test_reliability_does_not_mutate(likert6):
+    before = likert6.copy()
+    scales.reliability(
+        likert6, items=ITEMS, reverse=REVERSE, minimum=1, maximum=5, nan_policy="pairwise"
+    )
+    pd.testing.assert_frame_equal(likert6, before)
+
+
+def test_negative_item_is_logged(likert6, caplog):
+    with caplog.at_level(logging.WARNING, logger="asn_research.scales"):
+        scales.reliability(likert6, items=ITEMS, minimum=1, maximum=5)
+    assert "q4" in caplog.text and "reverse" in caplog.text
+
+
+# --------------------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    ("call", "allowed"),
+    [
+        (
+            lambda d, m: scales.score_scale(
+                d, items=["a"], minimum=1, maximum=5, min_answered=1, method="median"
+            ),
+            "'mean', 'sum'",
+        ),
+        (lambda d, m: scales.score_instrument(d, m, method="total"), "'mean', 'sum'"),
+        (
+            lambda d, m: scales.reliability(
+                d, items=["a", "b"], minimum=1, maximum=5, nan_policy="complete"
+            ),
+            "'listwise', 'pairwise'",
+        ),
+        (
+            lambda d, m: scales.score_instrument(d, m, scales=["resistence"]),
+            "'resistance_routine_seeking'",
+        ),
+        (lambda d, m: scales.scale_reliability(d, m, scale="support"), "'merit_support'"),
+    ],
+)
+def test_bad_options_list_allowed_values(merit, call, allowed):
+    df = pd.DataFrame({"a": [1, 2, 3], "b": [2, 3, 3]}, dtype="Int64")
+    with pytest.raises(ConfigError) as err:
+        call(df, merit)
+    assert allowed in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        (dict(min_answered=0), "min_answered must be between 1 and"),
+        (dict(min_answered=3), "min_answered must be between 1 and"),
+        (dict(minimum=5, maximum=1), "minimum must be smaller"),
+        (dict(reverse=["c"]), "reverse items must be among"),
+        (dict(items=["a", "a"]), "repeated: 'a'"),
+        (dict(items="a"), "sequence of column names"),
+    ],
+)
+def test_bad_arguments_raise_config_error(kwargs, fragment):
+    df = pd.DataFrame({"a": [1, 2], "b": [2, 3]}, dtype="Int64")
+    args = dict(items=["a", "b"], minimum=1, maximum=5, min_answered=1) | kwargs
+    with pytest.raises(ConfigError, match=fragment):
+        scales.score_scale(df, **args)
+
+
+def test_bad_confidence_and_too_few_items():
+    df = pd.DataFrame({"a": [1, 2, 3], "b": [2, 3, 3]}, dtype="Int64")
+    for conf in (0, 1, 1.5, "0.95"):
+        with pytest.raises(ConfigError, match="strictly between 0 and 1"):
+            scales.reliability(df, items=["a", "b"], minimum=1, maximum=5, confidence=conf)
+    with pytest.raises(ConfigError, match="at least two items"):
+        scales.reliability(df, items=["a"], minimum=1, maximum=5)
+
+
+def test_missing_item_column_is_named():
+    df = pd.DataFrame({"a": [1, 2]}, dtype="Int64")
+    with pytest.raises(InputError) as err:
+        scales.score_scale(df, items=["a", "b"], minimum=1, maximum=5, min_answered=1)
+    assert err.value.column == "b" and "column 'b'" in str(err.value)
+    assert err.value.fix
+
+
+def test_out_of_range_value_names_column_and_row():
+    df = pd.DataFrame({"a": [1, 2, 3], "b": [2, 99, 7]}, dtype="Int64")
+    with pytest.raises(InputError) as err:
+        scales.score_scale(df, items=["a", "b"], minimum=1, maximum=5, min_answered=1)
+    msg = str(err.value)
+    assert err.value.column == "b" and err.value.row == 2
+    assert "2 value(s) outside the answer codes 1–5 (7, 99)" in msg
+    with pytest.raises(InputError, match="column 'x'"):
+        scales.reverse_code(pd.Series([0, 1], name="x"), minimum=1, maximum=5)
+
+
+def test_long_out_of_range_values_are_never_echoed():
+    synthetic_id = 123456789012345678  # synthetic, NIP-length
+    df = pd.DataFrame({"a": [1, synthetic_id], "b": [2, 3]})
+    with pytest.raises(InputError) as err:
+        scales.reliability(df, items=["a", "b"], minimum=1, maximum=5)
+    assert str(synthetic_id) not in str(err.value)
+    assert "1.23457e+17" not in str(err.value)
+    assert err.value.column == "a"
+
+
+def test_non_numeric_items_raise_input_error():
+    df = pd.DataFrame({"a": ["Setuju", "Tidak setuju"], "b": [1, 2]})
+    with pytest.raises(InputError) as err:
+        scales.score_scale(df, items=["a", "b"], minimum=1, maximum=5, min_answered=1)
+    assert err.value.column == "a" and "Setuju" not in str(err.value)
+    mixed = pd.DataFrame({"a": pd.Series([1, None, 3], dtype=object), "b": [1, 2, 3]})
+    ok = scales.score_scale(mixed, items=["a", "b"], minimum=1, maximum=5, min_answered=2)
+    assert ok.tolist() == [1.0, pd.NA, 3.0]
+
+
+def test_reliability_data_errors():
+    few = pd.DataFrame({"a": [1, pd.NA, 3], "b": [2, 3, pd.NA]}, dtype="Int64")
+    with pytest.raises(InputError, match="only 1 respondent"):
+        scales.reliability(few, items=["a", "b"], minimum=1, maximum=5)
+    disjoint = pd.DataFrame(
+        {"a": [1, 2, pd.NA, pd.NA], "b": [pd.NA, pd.NA, 3, 4], "c": [1, 2, 3, 4]}, dtype="Int64"
+    )
+    with pytest.raises(InputError, match="answered together") as err:
+        scales.reliability(
+            disjoint, items=["a", "b", "c"], minimum=1, maximum=5, nan_policy="pairwise"
+        )
+    assert err.value.column in {"a", "b"}
+    flat = pd.DataFrame({"a": [3, 3, 3], "b": [2, 2, 2]}, dtype="Int64")
+    with pytest.raises(InputError, match="no variance"):
+        scales.reliability(flat, items=["a", "b"], minimum=1, maximum=5)
