@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
-from scipy import stats
 
 from .errors import ConfigError, InputError
 
@@ -551,6 +550,8 @@ def _feldt_ci(alpha: float, *, n_obs: int, k_items: int, confidence: float) -> t
     df1 = n_obs - 1
     df2 = df1 * (k_items - 1)
     tail = (1.0 - confidence) / 2.0
+    from scipy import stats  # imported here: scipy.stats costs seconds at CLI start-up
+
     low = 1.0 - (1.0 - alpha) * stats.f.ppf(1.0 - tail, df1, df2)
     high = 1.0 - (1.0 - alpha) * stats.f.ppf(tail, df1, df2)
     return float(low), float(high)

@@ -1,0 +1,358 @@
+"""The ``asn-research`` command line.
+
+Exit codes (a contract, listed in ``asn-research --help``):
+
+====  =====================================================================
+0     success
+1     bad input: a file cannot be read or lacks required columns (nothing written)
+2     usage error: a wrong option or argument
+3     instrument error: unknown instrument or a broken instrument definition
+4     store error: the wave already holds another file (use --replace), store busy
+5     privacy error: the pseudonymization key is missing, unsafe or unusable
+6     ``--strict``: some rows were quarantined (validate/ingest)
+70    internal error (a bug: please report it)
+130   interrupted
+====  =====================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import AsnResearchError
+
+log = logging.getLogger("asn_research")
+
+EXIT_QUARANTINE = 6
+EXIT_INTERNAL = 70
+
+_EPILOG = """\b
+Typical session:
+  asn-research instruments                         # what questionnaires exist
+  asn-research validate wave.xlsx --instrument merit    # check a file, write nothing
+  asn-research ingest wave.xlsx --instrument merit --wave 2025-1
+  asn-research waves                               # what the store holds
+  asn-research demo                                # simulate -> ingest (synthetic data)
+
+\b
+Exit codes: 0 ok; 1 bad input file (nothing written); 2 usage error;
+3 instrument error; 4 store refused (e.g. use --replace); 5 privacy/key error;
+6 rows quarantined under --strict; 70 internal error; 130 interrupted.
+
+\b
+Environment: ASN_RESEARCH_STORE (store folder, default data/store),
+ASN_RESEARCH_KEY or ASN_RESEARCH_KEY_FILE (pseudonymization key),
+ASN_RESEARCH_INSTRUMENTS (instrument folder, default surveys/instruments).
+"""
+
+
+class _Group(click.Group):
+    """Runs commands with clean error reporting: a message and an exit code, no traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AsnResearchError as exc:
+            click.secho(f"error: {exc}", err=True, fg="red")
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; the store is left as it was before this command", err=True)
+            ctx.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: say so plainly, traceback only on request
+            if ctx.find_root().params.get("debug"):
+                raise
+            click.secho(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in asn-research; please report it with the command you ran "
+                "(re-run with --debug for the traceback; it may show file paths).",
+                err=True,
+                fg="red",
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+def _setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else (logging.INFO if verbose == 1 else
+                                         logging.DEBUG if verbose > 1 else logging.WARNING)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger("asn_research")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+@click.group(cls=_Group, epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="asn-research")
+@click.option("-v", "--verbose", count=True, help="More messages (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of internal errors.")
+def main(verbose: int, quiet: bool, debug: bool) -> None:
+    """asn-research: civil-servant (ASN) survey waves -> validated, pseudonymized evidence.
+
+    Instruments (questionnaires) live in surveys/instruments/. Wave files (CSV, XLSX,
+    KoboToolbox exports) are validated against an instrument and stored, pseudonymized,
+    in a versioned store; bad rows are quarantined with reasons, never dropped.
+    """
+    _setup_logging(verbose, quiet)
+
+
+# --------------------------------------------------------------------------- instruments
+
+
+@main.group(invoke_without_command=True)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, version, ...}.")
+@click.pass_context
+def instruments(ctx: click.Context, as_json: bool) -> None:
+    """List the survey instruments (or use a subcommand: show, export)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from .instruments import list_instruments
+
+    items = [
+        {
+            "id": i.id,
+            "version": i.version,
+            "title_id": i.title_id,
+            "title_en": i.title_en,
+            "respondent": i.respondent,
+            "n_fields": len(i.fields),
+            "scales": [s.name for s in i.scales],
+            "source": str(i.source),
+        }
+        for i in list_instruments()
+    ]
+    if as_json:
+        click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+        return
+    for it in items:
+        click.echo(f"{it['id']:<10} v{it['version']:<7} {it['n_fields']:>3} fields  {it['title_en']}")
+    click.echo("\nDetails: asn-research instruments show ID;  XLSForm: asn-research instruments "
+               "export ID --xlsform OUT.xlsx")
+
+
+@instruments.command("show")
+@click.argument("instrument_id")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="en", show_default=True)
+def instruments_show(instrument_id: str, lang: str) -> None:
+    """Show an instrument's fields, answer codes and scales."""
+    from .instruments import load_instrument
+
+    inst = load_instrument(instrument_id)
+    click.echo(f"{inst.id} v{inst.version} — {inst.title_id if lang == 'id' else inst.title_en}")
+    click.echo(f"respondents: {inst.respondent}; one row per {'+'.join(inst.unique) or 'submission'}"
+               " per wave\n")
+    for f in inst.fields:
+        flags = []
+        if f.required:
+            flags.append("required")
+        if f.required_when:
+            flags.append(f"required when {f.required_when['field']} in {f.required_when['in']}")
+        if f.is_identifier:
+            flags.append("identifier: pseudonymized")
+        if f.minimum is not None or f.maximum is not None:
+            flags.append(f"range {f.minimum}..{f.maximum}")
+        kind = f.type + (f" [{f.list_name}]" if f.list_name else "")
+        click.echo(f"  {f.name:<16} {kind:<28} {f.label(lang)}"
+                   + (f"  ({'; '.join(flags)})" if flags else ""))
+    for name, cl in sorted(inst.choice_lists.items()):
+        if len(cl.choices) <= 7:
+            click.echo(f"\n  answers [{name}]: {cl.describe(lang)}")
+    if inst.scales:
+        click.echo("\n  scales:")
+        for s in inst.scales:
+            rev = f"; reverse-keyed: {', '.join(s.reverse)}" if s.reverse else ""
+            click.echo(f"    {s.name:<32} {len(s.items)} items, min {s.min_answered} answered{rev}")
+
+
+@instruments.command("export")
+@click.argument("instrument_id")
+@click.option("--xlsform", "xlsform_out", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="Write an XLSForm (.xlsx) for KoboToolbox / ODK here.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Default form language.")
+def instruments_export(instrument_id: str, xlsform_out: Path, lang: str) -> None:
+    """Export an instrument as an XLSForm for KoboToolbox or ODK."""
+    from . import xlsform
+    from .instruments import load_instrument
+
+    out = xlsform.to_xlsform(load_instrument(instrument_id), xlsform_out, default_language=lang)
+    click.echo(f"wrote {out}")
+
+
+# --------------------------------------------------------------------------- validate / ingest
+
+
+def _print_issues(issues, limit: int) -> None:
+    if issues is None or len(issues) == 0:
+        return
+    for r in issues.head(limit).itertuples():
+        col = f", column {r.column!r}" if r.column else ""
+        fix = f" Fix: {r.fix}" if r.fix else ""
+        click.echo(f"  row {r.source_row}{col}: {r.reason}.{fix}")
+    if len(issues) > limit:
+        click.echo(f"  … and {len(issues) - limit} more problems (use --report FILE.csv for all)")
+
+
+def _write_report(issues, report: Path | None, file_name: str) -> None:
+    if report is None:
+        return
+    out = issues.copy()
+    out.insert(0, "file", file_name)
+    out.to_csv(report, index=False)
+    click.echo(f"problem list written to {report}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-i", "--instrument", "instrument_id", required=True, help="Instrument id, e.g. merit.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every problem (row, column, reason, fix) to this CSV.")
+@click.option("--show", default=20, show_default=True, help="How many problems to print.")
+@click.option("--strict", is_flag=True, help="Exit with code 6 if any row would be quarantined.")
+def validate(file: Path, instrument_id: str, report: Path | None, show: int, strict: bool) -> None:
+    """Check FILE against an instrument and list every problem. Writes nothing.
+
+    Prints: read N, valid S, would be quarantined Q (S + Q = N), then the problems
+    with their row, column and fix.
+    """
+    from . import readers, validation
+    from .instruments import load_instrument
+
+    inst = load_instrument(instrument_id)
+    raw = readers.read_wave_file(file, instrument=inst)
+    res = validation.validate_wave(raw, inst, key=None)
+    click.echo(f"{file.name}: read {res.rows_read}, valid {res.rows_valid}, "
+               f"would be quarantined {res.rows_quarantined}  (nothing written)")
+    for note in res.notes:
+        click.echo(f"  note: {note}")
+    _print_issues(res.issues, show)
+    _write_report(res.issues, report, file.name)
+    if strict and res.rows_quarantined:
+        sys.exit(EXIT_QUARANTINE)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("-i", "--instrument", "instrument_id", required=True, help="Instrument id, e.g. merit.")
+@click.option("-w", "--wave", required=True, help="Wave id, e.g. 2025-1 (ASN) or 2024-03 (SKM month).")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
+              help="Store folder [default: $ASN_RESEARCH_STORE or data/store].")
+@click.option("--replace", is_flag=True,
+              help="Store a different file for a wave that has one (the old version is kept).")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write every problem (row, column, reason, fix) to this CSV.")
+@click.option("--show", default=20, show_default=True, help="How many problems to print.")
+@click.option("--strict", is_flag=True, help="Exit with code 6 if any row was quarantined.")
+def ingest(file: Path, instrument_id: str, wave: str, store: Path | None, replace: bool,
+           report: Path | None, show: int, strict: bool) -> None:
+    """Validate FILE and add it to the store as WAVE of an instrument.
+
+    Valid rows are stored (identifiers replaced by keyed pseudonyms); rows with problems go
+    to the wave's quarantine table with row number, column, reason and fix. The raw file is
+    copied unchanged into the store's raw/ folder (owner-readable only). Re-ingesting the
+    same file does nothing.
+    """
+    from . import store as store_mod
+
+    res = store_mod.ingest_file(file, instrument=instrument_id, wave=wave, store=store,
+                                replace=replace, progress=sys.stderr.isatty())
+    click.echo(res.summary())
+    for note in res.notes:
+        click.echo(f"  note: {note}")
+    _print_issues(res.issues, show)
+    _write_report(res.issues, report, file.name)
+    if strict and res.rows_quarantined:
+        sys.exit(EXIT_QUARANTINE)
+
+
+@main.command()
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
+              help="Store folder [default: $ASN_RESEARCH_STORE or data/store].")
+@click.option("--all", "all_versions", is_flag=True, help="Include replaced versions.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
+def waves(store: Path | None, all_versions: bool, as_json: bool) -> None:
+    """List the waves the store holds, with row counts."""
+    from . import store as store_mod
+
+    df = store_mod.list_waves(store, all_versions=all_versions)
+    if as_json:
+        click.echo(df.to_json(orient="records", indent=2))
+        return
+    if df.empty:
+        click.echo("the store is empty; add a wave with `asn-research ingest`")
+        return
+    cols = ["instrument", "wave", "version", "rows_read", "rows_stored", "rows_quarantined",
+            "synthetic", "source_name"]
+    if all_versions:
+        cols.append("current")
+    click.echo(df[cols].to_string(index=False))
+
+
+# --------------------------------------------------------------------------- simulate / demo
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the synthetic wave files, manifest.json and truth.json.")
+@click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same bytes).")
+@click.option("--size", type=click.Choice(["small", "city", "national"]), default="small",
+              show_default=True, help="small: tests; city: ≈ Tangerang Selatan; national: ≥ 1M ASN.")
+@click.option("--messy-fraction", default=None, type=float,
+              help="Share of rows with deliberate errors [default: the simulator's].")
+def simulate(out: Path, seed: int, size: str, messy_fraction: float | None) -> None:
+    """Write SYNTHETIC Tangerang Selatan survey waves with known ground truth."""
+    from . import simulate as sim
+
+    kwargs = {} if messy_fraction is None else {"messy_fraction": messy_fraction}
+    res = sim.simulate(out, seed=seed, size=size, **kwargs)
+    click.echo(f"wrote synthetic waves to {out} (seed {seed}, size {size}): {res}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("data/demo"),
+              show_default=True, help="Demo folder: waves/ and store/ are made inside.")
+@click.option("--seed", default=2026, show_default=True)
+@click.option("--size", type=click.Choice(["small", "city"]), default="small", show_default=True)
+def demo(out: Path, seed: int, size: str) -> None:
+    """Run the end-to-end demo on SYNTHETIC data: simulate -> ingest every wave.
+
+    Re-running it gives the same files and leaves the store unchanged.
+    """
+    from . import simulate as sim
+    from . import store as store_mod
+
+    waves_dir, store_dir = out / "waves", out / "store"
+    click.echo(f"1/2 simulating synthetic waves into {waves_dir} …")
+    sim.simulate(waves_dir, seed=seed, size=size)
+    manifest = json.loads((waves_dir / "manifest.json").read_text(encoding="utf-8"))
+    click.echo(f"2/2 ingesting {len(manifest['files'])} files into {store_dir} …")
+    from tqdm.auto import tqdm
+
+    totals = {"read": 0, "stored": 0, "quarantined": 0}
+    for entry in tqdm(manifest["files"], desc="ingesting", unit="file",
+                      disable=not sys.stderr.isatty()):
+        res = store_mod.ingest_file(waves_dir / entry["file"], instrument=entry["instrument"],
+                                    wave=entry["wave"], store=store_dir, replace=True)
+        totals["read"] += res.rows_read
+        totals["stored"] += res.rows_stored
+        totals["quarantined"] += res.rows_quarantined
+        log.info(res.summary())
+    click.echo(
+        f"done: read {totals['read']}, stored {totals['stored']}, quarantined "
+        f"{totals['quarantined']} rows — ALL DATA ARE SYNTHETIC (simulated), not real ASN data."
+    )
+    click.echo(f"see the store with: asn-research waves --store {store_dir}")
+    click.echo("reports: rendering lands with the analysis issues; nothing to render yet.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

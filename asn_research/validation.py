@@ -1,0 +1,755 @@
+"""Validate a raw wave table against an instrument: types, codes, ranges, required answers,
+duplicates and identifiers — row by row, without losing a row.
+
+Every row read ends up in exactly one of two tables: ``valid`` (typed, pseudonymized,
+ready for the store) or ``quarantine`` (with its source row number, the failing columns,
+the reasons and the fixes). ``rows_read == rows_valid + rows_quarantined`` always.
+
+Problems that make the whole file unusable (a required column is missing, no instrument
+column at all) raise :class:`~asn_research.errors.InputError` instead.
+
+Examples
+--------
+>>> from asn_research import instruments, readers, validation
+>>> merit = instruments.load_instrument("merit")
+>>> raw = readers.read_wave_file("tests/data/malformed/merit_duplicate_respondent.csv",
+...                              instrument=merit)            # doctest: +SKIP
+>>> res = validation.validate_wave(raw, merit)                # doctest: +SKIP
+>>> res.rows_read == res.rows_valid + res.rows_quarantined    # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from . import identifiers, privacy
+from .errors import InputError
+from .instruments import Choice, ChoiceList, Field, Instrument
+
+if TYPE_CHECKING:
+    from .readers import RawTable
+
+__all__ = ["KOBO_META", "ValidationResult", "validate_wave"]
+
+log = logging.getLogger(__name__)
+
+#: KoboToolbox/ODK metadata columns: ``_uuid`` becomes ``submission_id`` and
+#: ``_submission_time`` becomes ``submitted_at``; the rest are dropped (listed in the result).
+KOBO_META = frozenset(
+    {
+        "_uuid", "_submission_time", "_index", "_id", "_status", "_validation_status",
+        "_notes", "_tags", "_submitted_by", "__version__", "_version_", "_xform_id_string",
+        "_attachments", "_geolocation", "_parent_index", "_parent_table_name",
+        "start", "end", "today", "deviceid", "instanceID", "instanceid", "meta/instanceID",
+        "formhub/uuid", "uuid",
+    }
+)
+_SUBMISSION_ID = "_uuid"
+_SUBMITTED_AT = "_submission_time"
+_MULTI_SEPARATORS = re.compile(r"[,;]\s*|\s+")
+_TRUE = frozenset({"1", "1.0", "true", "ya", "yes", "y", "x", "✓"})
+_FALSE = frozenset({"0", "0.0", "false", "tidak", "no", "n", ""})
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """Outcome of validating one wave file against an instrument.
+
+    Attributes
+    ----------
+    instrument_id, instrument_version : str
+    file : str
+        The file name as given.
+    valid : pandas.DataFrame
+        Typed rows that passed every check. Identifier fields are replaced by keyed
+        pseudonyms (``respondent_key`` for the instrument's ``respondent_id`` field,
+        ``<field>_key`` for other identifiers); ``source_row`` holds the row number in the
+        file. Without a key (``validate`` only) the pseudonym columns are absent.
+    quarantine : pandas.DataFrame
+        One row per rejected row: ``source_row``, ``columns``, ``reasons``, ``fixes``, then the
+        row's answers as text, identifiers replaced by pseudonyms (or withheld without a key).
+    issues : pandas.DataFrame
+        One row per problem: ``source_row``, ``column``, ``reason``, ``fix``.
+    rows_read, rows_valid, rows_quarantined : int
+    ignored_columns : tuple of str
+        Columns in the file that the instrument does not define; never stored.
+    notes : tuple of str
+        Plain-language notes (from reading and validating).
+    """
+
+    instrument_id: str
+    instrument_version: str
+    file: str
+    valid: pd.DataFrame = field(repr=False)
+    quarantine: pd.DataFrame = field(repr=False)
+    issues: pd.DataFrame = field(repr=False)
+    rows_read: int
+    rows_valid: int
+    rows_quarantined: int
+    ignored_columns: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        """One line: read N, valid S, quarantined Q."""
+        return (
+            f"{self.file}: read {self.rows_read}, valid {self.rows_valid}, "
+            f"quarantined {self.rows_quarantined}"
+        )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _norm(text: str) -> str:
+    """Normalize an answer for matching: NFKC, casefold, collapse whitespace."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _choice_lookup(cl: ChoiceList) -> dict[str, int | str]:
+    """Map every accepted spelling of a choice (value, labels, aliases) to its value."""
+    table: dict[str, int | str] = {}
+
+    def add(key: str, c: Choice) -> None:
+        k = _norm(key)
+        if k and k not in table:
+            table[k] = c.value
+
+    for c in cl.choices:  # values first: a code always wins over a label
+        add(str(c.value), c)
+        if cl.ordinal:
+            add(f"{c.value}.0", c)
+            add(f"{c.value},0", c)
+    for c in cl.choices:
+        add(c.label_id, c)
+        add(c.label_en, c)
+        for a in c.aliases:
+            add(a, c)
+    return table
+
+
+class _Problems:
+    """Collects (row position, column, reason, fix) without per-row Python work."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, str, np.ndarray | str, str]] = []
+
+    def add(self, mask: np.ndarray | pd.Series, column: str, reason, fix) -> None:
+        m = np.asarray(mask, dtype=bool)
+        if not m.any():
+            return
+        pos = np.flatnonzero(m)
+        if isinstance(reason, (pd.Series, np.ndarray)):
+            reason = np.asarray(reason, dtype=object)[pos]
+        if isinstance(fix, (pd.Series, np.ndarray)):
+            fix = np.asarray(fix, dtype=object)[pos]
+        self._parts.append((pos, column, reason, fix))
+
+    def frame(self, source_rows: np.ndarray) -> pd.DataFrame:
+        if not self._parts:
+            return pd.DataFrame(
+                {
+                    "pos": pd.Series([], dtype="int64"),
+                    "source_row": pd.Series([], dtype="int64"),
+                    "column": pd.Series([], dtype="str"),
+                    "reason": pd.Series([], dtype="str"),
+                    "fix": pd.Series([], dtype="str"),
+                }
+            )
+        frames = []
+        for order, (pos, column, reason, fix) in enumerate(self._parts):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "pos": pos,
+                        "order": order,
+                        "column": column,
+                        "reason": reason if not isinstance(reason, str) else [reason] * len(pos),
+                        "fix": fix,
+                    }
+                )
+            )
+        out = pd.concat(frames, ignore_index=True).sort_values(["pos", "order"], kind="stable")
+        out.insert(1, "source_row", source_rows[out["pos"].to_numpy()])
+        out = out.drop(columns="order").reset_index(drop=True)
+        return out.astype({"column": "str", "reason": "str", "fix": "str"})
+
+
+def _codes_for(series: pd.Series, lookup: dict[str, int | str]) -> tuple[pd.Series, np.ndarray]:
+    """Map answers to codes through the few distinct values. Returns (codes, unknown_mask)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([lookup.get(_norm(str(u))) for u in uniques] + [None], dtype=object)
+    out = mapped[codes]  # codes == -1 (NA) -> last element None
+    unknown = (codes >= 0) & pd.isna(out)
+    return pd.Series(out, index=series.index, dtype=object), unknown
+
+
+def _parse_numbers(series: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series, np.ndarray]:
+    """Parse text numbers ("72.5", "72,5"); returns (Float64 values, not_a_number mask)."""
+    s = series
+    if decimal_comma or s.str.contains(",", regex=False).any():
+        # a comma is a decimal separator only when there is no dot and exactly one comma
+        one_comma = s.str.fullmatch(r"[+-]?\d+,\d+").fillna(False).astype(bool)
+        s = s.where(~one_comma, s.str.replace(",", ".", regex=False))
+    num = pd.to_numeric(s, errors="coerce")
+    bad = (series.notna() & num.isna()).to_numpy()
+    return pd.Series(num, index=series.index, dtype="Float64"), bad
+
+
+_DATE_PATTERNS: tuple[tuple[str, str], ...] = (
+    (r"\d{4}-\d{1,2}-\d{1,2}", "%Y-%m-%d"),
+    (r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?", "iso"),
+    (r"\d{1,2}/\d{1,2}/\d{4}", "%d/%m/%Y"),
+    (r"\d{1,2}-\d{1,2}-\d{4}", "%d-%m-%Y"),
+    (r"\d{1,2}\.\d{1,2}\.\d{4}", "%d.%m.%Y"),
+    (r"\d{4}/\d{1,2}/\d{1,2}", "%Y/%m/%d"),
+)
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _parse_dates(series: pd.Series, *, with_time: bool) -> tuple[pd.Series, np.ndarray]:
+    """Parse dates written as ISO, DD/MM/YYYY, DD-MM-YYYY or an Excel serial number.
+
+    Day-first is the Indonesian convention; MM/DD/YYYY is therefore not accepted.
+    """
+    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[s]")
+    remaining = series.notna().to_numpy(copy=True)
+    for pattern, fmt in _DATE_PATTERNS:
+        if not remaining.any():
+            break
+        match = series.str.fullmatch(pattern).fillna(False).astype(bool).to_numpy() & remaining
+        if not match.any():
+            continue
+        sub = series[match]
+        if fmt == "iso":
+            parsed = pd.to_datetime(sub, errors="coerce", utc=True, format="ISO8601")
+            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        else:
+            parsed = pd.to_datetime(sub, errors="coerce", format=fmt)
+        out[match] = parsed.astype("datetime64[s]")
+        remaining &= ~match
+    # Excel serial day numbers (1990-01-01 .. 2099-12-31) from a sheet whose date column
+    # was formatted as a number.
+    if remaining.any():
+        serial = pd.to_numeric(series.where(remaining), errors="coerce")
+        ok = serial.between(32874, 73050).to_numpy() & remaining
+        if ok.any():
+            out[ok] = (_EXCEL_EPOCH + pd.to_timedelta(serial[ok], unit="D")).astype(
+                "datetime64[s]"
+            )
+            remaining &= ~ok
+    bad = series.notna().to_numpy() & out.isna().to_numpy()
+    if not with_time:
+        out = out.dt.normalize()
+    return out, bad
+
+
+def _bound_value(bound, today: dt.date):
+    if bound == "today":
+        return pd.Timestamp(today)
+    if isinstance(bound, dt.date):
+        return pd.Timestamp(bound)
+    return bound
+
+
+# --------------------------------------------------------------------------- column mapping
+
+
+@dataclass
+class _Columns:
+    fields: dict[str, str]  # field name -> column in raw data
+    multi_options: dict[str, dict[str, str]]  # select_multiple field -> {option value: column}
+    meta: dict[str, str]
+    ignored: list[str]
+
+
+def _map_columns(raw_cols: list[str], inst: Instrument) -> _Columns:
+    names = set(inst.field_names)
+    fields: dict[str, str] = {}
+    multi: dict[str, dict[str, str]] = {}
+    meta: dict[str, str] = {}
+    ignored: list[str] = []
+    multi_fields = {f.name: f for f in inst.fields if f.type == "select_multiple"}
+    for col in raw_cols:
+        if col in names:
+            fields[col] = col
+            continue
+        if col in KOBO_META:
+            meta[col] = col
+            continue
+        matched = False
+        for sep in ("/", "__", "."):
+            if sep in col:
+                head, _, opt = col.rpartition(sep)
+                head = head.rpartition("/")[2]
+                if head in multi_fields:
+                    values = {str(v) for v in inst.choices_of(head).values}
+                    if opt in values:
+                        multi.setdefault(head, {})[opt] = col
+                        matched = True
+                        break
+        if not matched:
+            ignored.append(col)
+    return _Columns(fields, multi, meta, ignored)
+
+
+# --------------------------------------------------------------------------- main entry
+
+
+def validate_wave(
+    raw: RawTable,
+    instrument: Instrument,
+    *,
+    key: privacy.PseudonymKey | None = None,
+    reference_date: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ValidationResult:
+    """Check every row of a raw wave table against an instrument.
+
+    Parameters
+    ----------
+    raw : RawTable
+        What :func:`asn_research.readers.read_wave_file` returned.
+    instrument : Instrument
+        The questionnaire the file answers.
+    key : PseudonymKey, optional
+        Key for the keyed hashes of identifiers. Without it (``asn-research validate``) the
+        valid table carries no pseudonym columns and quarantined identifiers are withheld.
+    reference_date : datetime.date, optional
+        "Today" for date bounds and NIP plausibility (default: the current date).
+    progress : callable, optional
+        Called with each field name as it is checked (for a progress bar).
+
+    Returns
+    -------
+    ValidationResult
+
+    Raises
+    ------
+    InputError
+        If the file lacks a required column (or a column a condition requires), or holds no
+        column of the instrument at all. Nothing is quarantined then: the file is rejected.
+
+    Notes
+    -----
+    Checks, in order: answers are mapped to codes (codes, Indonesian or English labels and
+    aliases are accepted, case-insensitively); numbers and dates are parsed (decimal comma,
+    ``DD/MM/YYYY``, ISO, Excel serial days) and checked against the instrument's bounds;
+    required answers and conditional requirements (``required_when``); NIP/NIK structure and
+    consistency with ``status`` and ``sex``; duplicates — the instrument's ``unique`` key
+    (e.g. the same NIP twice) and repeated KoboToolbox ``_uuid`` — where the first valid
+    occurrence is kept and later ones quarantined. A row with any problem is quarantined as a
+    whole; one row may have several problems (all are listed).
+    """
+    today = reference_date or dt.date.today()
+    fname = raw.path.name
+    data = raw.data
+    n = len(data)
+    source_rows = np.asarray(raw.source_rows, dtype=np.int64)
+    cols = _map_columns(list(data.columns), instrument)
+    notes = list(raw.notes)
+
+    if not cols.fields and not cols.multi_options:
+        raise InputError(
+            f"none of the columns is a field of instrument {instrument.id!r} "
+            f"(found: {', '.join(map(str, list(data.columns)[:8]))})",
+            file=fname,
+            row=raw.header_row,
+            fix=(
+                f"check that this file answers the {instrument.id!r} questionnaire; its columns "
+                f"should be named {', '.join(instrument.field_names[:6])}, … "
+                f"(see `asn-research instruments show {instrument.id}`)"
+            ),
+        )
+    missing = [f for f in instrument.required_fields if f not in cols.fields]
+    if missing:
+        raise InputError(
+            f"required column(s) missing: {', '.join(missing)}",
+            file=fname,
+            row=raw.header_row,
+            column=missing[0],
+            fix=(
+                "add the column(s) to the header with these exact names (or their Indonesian/"
+                "English question text); nothing was stored"
+            ),
+        )
+
+    problems = _Problems()
+    out: dict[str, pd.Series] = {}
+    by_name = {f.name: f for f in instrument.fields}
+
+    def col(name: str) -> pd.Series:
+        return data[cols.fields[name]]
+
+    # ---- select fields first (status/sex are needed by the NIP check)
+    for f in instrument.fields:
+        if progress:
+            progress(f.name)
+        if f.type == "select_one" and f.name in cols.fields:
+            cl = instrument.choice_list(f.list_name)
+            values, unknown = _codes_for(col(f.name), _choice_lookup(cl))
+            if unknown.any():
+                raw_vals = col(f.name).astype(object)
+                looks_numeric = pd.to_numeric(raw_vals.where(unknown), errors="coerce").notna()
+                if cl.ordinal:
+                    oob = unknown & looks_numeric.to_numpy()
+                    problems.add(
+                        oob,
+                        f.name,
+                        "code " + raw_vals.astype(str) + f" is outside the allowed codes "
+                        f"{cl.min_value}–{cl.max_value}",
+                        f"use one of: {cl.describe('id')}",
+                    )
+                    unknown = unknown & ~oob
+                problems.add(
+                    unknown,
+                    f.name,
+                    "answer '" + raw_vals.astype(str).str.slice(0, 40) + "' is not an allowed answer",
+                    f"use a code or label from: {cl.describe('id')}",
+                )
+            dtype = "Int16" if cl.ordinal else "str"
+            out[f.name] = values.astype(dtype)
+        elif f.type == "select_multiple":
+            _select_multiple(f, instrument, data, cols, problems, out)
+
+    # ---- other fields
+    for f in instrument.fields:
+        if f.type in ("select_one", "select_multiple") or f.name not in cols.fields:
+            continue
+        s = col(f.name)
+        if f.type in ("integer", "decimal"):
+            values, bad = _parse_numbers(s, decimal_comma=raw.delimiter == ";")
+            problems.add(bad, f.name, "not a number", "write a plain number, e.g. 12 or 72,5")
+            if f.type == "integer":
+                frac = values.notna().to_numpy() & ~bad
+                frac &= (values.fillna(0) % 1 != 0).to_numpy()
+                problems.add(frac, f.name, "not a whole number", "write a whole number")
+            _range(values, f, problems, today)
+            out[f.name] = values.round().astype("Int64") if f.type == "integer" else values
+        elif f.type in ("date", "datetime"):
+            values, bad = _parse_dates(s, with_time=f.type == "datetime")
+            problems.add(
+                bad,
+                f.name,
+                "not a date",
+                "write dates as YYYY-MM-DD or DD/MM/YYYY (day first); in Excel format the "
+                "column as Date",
+            )
+            _range(values, f, problems, today)
+            out[f.name] = values
+        elif f.type == "text":
+            out[f.name] = s.astype("str")
+
+    # ---- identifiers
+    key_cols: dict[str, pd.Series] = {}
+    dup_keys: dict[str, pd.Series] = {}
+    for f in instrument.fields:
+        if not f.is_identifier or f.name not in cols.fields:
+            continue
+        s = col(f.name)
+        if f.type in ("nip", "nik"):
+            if f.type == "nip":
+                chk = identifiers.check_nip(
+                    s,
+                    status=out.get("status"),
+                    sex=out.get("sex"),
+                    reference_date=today,
+                )
+            else:
+                chk = identifiers.check_nik(s, sex=out.get("sex"), reference_date=today)
+            bad = ~chk["ok"].fillna(False).astype(bool).to_numpy()
+            problems.add(
+                bad,
+                f.name,
+                chk["reason"].fillna("invalid").astype(str).to_numpy(),
+                chk["fix"].fillna("").astype(str).to_numpy(),
+            )
+            normalized = chk["nip"]  # check_nik reports the normalized NIK in the same column
+            dup_keys[f.name] = normalized
+            kind = f.type
+        else:
+            normalized = s.map(_norm, na_action="ignore")
+            dup_keys[f.name] = normalized
+            kind = "name"
+        if key is not None:
+            pseud = privacy.pseudonymize(normalized.where(normalized.notna()), key, kind=kind)
+            name = "respondent_key" if f.name == instrument.respondent_id else f"{f.name}_key"
+            key_cols[name] = pseud
+
+    # ---- required and conditionally required answers
+    for f in instrument.fields:
+        if f.type == "select_multiple":
+            continue
+        present = f.name in cols.fields
+        if f.required and present:
+            problems.add(
+                col(f.name).isna().to_numpy(),
+                f.name,
+                "required answer is missing",
+                "fill in this answer, or remove the row if it is not a real response",
+            )
+        if f.required_when:
+            cond_field = f.required_when["field"]
+            allowed = set(f.required_when["in"])
+            cond_vals = out.get(cond_field)
+            if cond_vals is None:
+                continue
+            triggered = cond_vals.isin(allowed).fillna(False).astype(bool).to_numpy()
+            if not triggered.any():
+                continue
+            if not present:
+                raise InputError(
+                    f"column {f.name!r} is missing, but it is required whenever "
+                    f"{cond_field} is {sorted(allowed, key=str)} "
+                    f"({int(triggered.sum())} rows)",
+                    file=fname,
+                    row=raw.header_row,
+                    column=f.name,
+                    fix="add the column to the file; nothing was stored",
+                )
+            problems.add(
+                triggered & col(f.name).isna().to_numpy(),
+                f.name,
+                f"answer is missing but required because {cond_field} is "
+                + "/".join(str(v) for v in sorted(allowed, key=str)),
+                f"fill in {f.name}, or correct {cond_field}",
+            )
+
+    # ---- duplicates among rows that are otherwise valid
+    pre = problems.frame(source_rows)
+    row_bad = np.zeros(n, dtype=bool)
+    row_bad[pre["pos"].to_numpy()] = True
+    if instrument.unique and all(u in cols.fields for u in instrument.unique):
+        keyframe = pd.DataFrame(
+            {u: (dup_keys[u] if u in dup_keys else out.get(u, col(u))) for u in instrument.unique}
+        )
+        _duplicates(keyframe, row_bad, problems, source_rows,
+                    column=instrument.unique[0],
+                    reason="duplicate respondent: same " + "+".join(instrument.unique) + " as row ",
+                    fix="keep one response per respondent per wave; remove or correct the copy")
+    if _SUBMISSION_ID in cols.meta:
+        keyframe = pd.DataFrame({"u": data[_SUBMISSION_ID]})
+        _duplicates(keyframe, row_bad, problems, source_rows,
+                    column=_SUBMISSION_ID,
+                    reason="duplicate submission: same _uuid as row ",
+                    fix="the export holds the same submission twice; keep one")
+
+    issues = problems.frame(source_rows)
+    bad_pos = np.unique(issues["pos"].to_numpy())
+    good = np.ones(n, dtype=bool)
+    good[bad_pos] = False
+
+    # ---- valid table
+    valid_cols: dict[str, pd.Series] = {"source_row": pd.Series(source_rows, dtype="int64")}
+    for name in ("respondent_key", *sorted(k for k in key_cols if k != "respondent_key")):
+        if name in key_cols:
+            valid_cols[name] = key_cols[name]
+    if _SUBMISSION_ID in cols.meta:
+        valid_cols["submission_id"] = data[_SUBMISSION_ID].astype("str")
+    if _SUBMITTED_AT in cols.meta:
+        valid_cols["submitted_at"], _ = _parse_dates(data[_SUBMITTED_AT], with_time=True)
+    for f in instrument.fields:
+        if f.is_identifier:
+            continue
+        if f.type == "select_multiple":
+            for k in [k for k in out if k == f.name or k.startswith(f.name + "__")]:
+                valid_cols[k] = out[k]
+        elif f.name in out:
+            valid_cols[f.name] = out[f.name]
+        else:  # optional column absent from the file: keep the schema stable
+            valid_cols[f.name] = _empty_like(f, instrument, n)
+    valid = pd.DataFrame({k: v.reset_index(drop=True) for k, v in valid_cols.items()})
+    valid = valid.loc[good].reset_index(drop=True)
+
+    # ---- quarantine table
+    quarantine = _quarantine_table(
+        data, issues, bad_pos, source_rows, instrument, cols, key_cols, raw.bad_rows
+    )
+    if len(raw.bad_rows):
+        br = raw.bad_rows
+        extra = pd.DataFrame(
+            {
+                "pos": -1,
+                "source_row": br["source_row"].astype("int64"),
+                "column": "",
+                "reason": br["reason"].astype(str),
+                "fix": br["fix"].astype(str),
+            }
+        )
+        issues = pd.concat([issues, extra], ignore_index=True)
+    issues = issues.sort_values("source_row", kind="stable").drop(columns="pos")
+    issues = issues.reset_index(drop=True)
+
+    rows_read = n + len(raw.bad_rows)
+    if len(valid) + len(quarantine) != rows_read:  # an invariant of this function, not user input
+        raise RuntimeError(
+            f"internal error: {len(valid)} valid + {len(quarantine)} quarantined != {rows_read} read"
+        )
+    if cols.ignored:
+        notes.append(
+            "columns not in the instrument were not stored: " + ", ".join(cols.ignored[:12])
+            + (" …" if len(cols.ignored) > 12 else "")
+        )
+    dropped_meta = sorted(set(cols.meta) - {_SUBMISSION_ID, _SUBMITTED_AT})
+    if dropped_meta:
+        notes.append("KoboToolbox metadata not stored: " + ", ".join(dropped_meta))
+    return ValidationResult(
+        instrument_id=instrument.id,
+        instrument_version=instrument.version,
+        file=fname,
+        valid=valid,
+        quarantine=quarantine,
+        issues=issues,
+        rows_read=rows_read,
+        rows_valid=len(valid),
+        rows_quarantined=len(quarantine),
+        ignored_columns=tuple(cols.ignored),
+        notes=tuple(notes),
+    )
+
+
+def _empty_like(f: Field, inst: Instrument, n: int) -> pd.Series:
+    if f.type == "select_one":
+        dtype = "Int16" if inst.choice_list(f.list_name).ordinal else "str"
+    elif f.type == "integer":
+        dtype = "Int64"
+    elif f.type == "decimal":
+        dtype = "Float64"
+    elif f.type in ("date", "datetime"):
+        dtype = "datetime64[s]"
+    else:
+        dtype = "str"
+    return pd.Series([pd.NA] * n if dtype != "datetime64[s]" else [pd.NaT] * n, dtype=dtype)
+
+
+def _range(values: pd.Series, f: Field, problems: _Problems, today: dt.date) -> None:
+    lo, hi = _bound_value(f.minimum, today), _bound_value(f.maximum, today)
+    if lo is not None:
+        below = (values < lo).fillna(False).astype(bool).to_numpy()
+        problems.add(below, f.name, f"below the minimum {_fmt_bound(f.minimum)}",
+                     f"check the value; allowed {_fmt_range(f)}")
+    if hi is not None:
+        above = (values > hi).fillna(False).astype(bool).to_numpy()
+        reason = (
+            "date is in the future" if f.maximum == "today" else
+            f"above the maximum {_fmt_bound(f.maximum)}"
+        )
+        problems.add(above, f.name, reason, f"check the value; allowed {_fmt_range(f)}")
+
+
+def _fmt_bound(b) -> str:
+    return b.isoformat() if isinstance(b, dt.date) else str(b)
+
+
+def _fmt_range(f: Field) -> str:
+    lo = "…" if f.minimum is None else _fmt_bound(f.minimum)
+    hi = "…" if f.maximum is None else _fmt_bound(f.maximum)
+    return f"{lo} to {hi}"
+
+
+def _select_multiple(f, inst, data, cols, problems, out) -> None:
+    cl = inst.choice_list(f.list_name)
+    values = [str(v) for v in cl.values]
+    chosen = {v: np.zeros(len(data), dtype=bool) for v in values}
+    answered = np.zeros(len(data), dtype=bool)
+    lookup = _choice_lookup(cl)
+    if f.name in cols.fields:
+        s = data[cols.fields[f.name]]
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        parsed: list[tuple[list[str], list[str]]] = []
+        for u in uniques:
+            text = str(u)
+            whole = lookup.get(_norm(text))
+            if whole is not None:
+                parsed.append(([str(whole)], []))
+                continue
+            ok, bad = [], []
+            for token in [t for t in _MULTI_SEPARATORS.split(text) if t]:
+                v = lookup.get(_norm(token))
+                (ok if v is not None else bad).append(str(v) if v is not None else token)
+            parsed.append((ok, bad))
+        has = codes >= 0
+        answered |= has
+        bad_mask = np.zeros(len(data), dtype=bool)
+        for i, (ok, bad) in enumerate(parsed):
+            rows = codes == i
+            for v in ok:
+                chosen[v] |= rows
+            if bad:
+                bad_mask |= rows
+        problems.add(
+            bad_mask, f.name, "contains an answer that is not allowed",
+            f"separate codes with spaces; allowed: {cl.describe('id')}",
+        )
+    for opt, colname in cols.multi_options.get(f.name, {}).items():
+        s = data[colname].fillna("").map(_norm)
+        is_true = s.isin(_TRUE).to_numpy()
+        is_false = s.isin(_FALSE).to_numpy()
+        problems.add(~(is_true | is_false), f.name, f"option column {colname!r} is not 0/1",
+                     "write 1 for chosen and 0 (or nothing) for not chosen")
+        chosen[opt] |= is_true
+        answered |= is_true | (data[colname].notna().to_numpy() & is_false)
+    for v in values:
+        out[f"{f.name}__{v}"] = pd.Series(chosen[v], dtype="boolean").where(answered, pd.NA)
+
+
+def _duplicates(keyframe, row_bad, problems, source_rows, *, column, reason, fix) -> None:
+    complete = keyframe.notna().all(axis=1).to_numpy() & ~row_bad
+    if complete.sum() < 2:
+        return
+    sub = keyframe.loc[complete]
+    dup = sub.duplicated(keep="first").to_numpy()
+    if not dup.any():
+        return
+    first_pos = np.flatnonzero(complete)
+    grp = sub.groupby(list(sub.columns), sort=False, dropna=False).ngroup().to_numpy()
+    first_of_group = pd.Series(first_pos).groupby(grp).transform("first").to_numpy()
+    mask = np.zeros(len(row_bad), dtype=bool)
+    mask[first_pos[dup]] = True
+    reasons = np.empty(len(row_bad), dtype=object)
+    reasons[first_pos[dup]] = [reason + str(source_rows[p]) for p in first_of_group[dup]]
+    problems.add(mask, column, reasons, fix)
+
+
+def _quarantine_table(data, issues, bad_pos, source_rows, inst, cols, key_cols, bad_rows):
+    agg = issues.groupby("pos", sort=True).agg(
+        columns=("column", lambda c: "; ".join(dict.fromkeys(c))),
+        reasons=("reason", lambda r: "; ".join(r)),
+        fixes=("fix", lambda f: "; ".join(dict.fromkeys(x for x in f if x))),
+    )
+    q = pd.DataFrame(
+        {
+            "source_row": pd.Series(source_rows[bad_pos], dtype="int64"),
+            "columns": agg["columns"].to_numpy(),
+            "reasons": agg["reasons"].to_numpy(),
+            "fixes": agg["fixes"].to_numpy(),
+        }
+    )
+    id_cols = {cols.fields[f] for f in inst.identifier_fields if f in cols.fields}
+    for name, series in key_cols.items():
+        q[name] = series.to_numpy()[bad_pos]
+    for c in data.columns:
+        if c in id_cols or c in cols.ignored:
+            continue  # identifiers go in only as pseudonyms; unknown columns may hold anything
+        q[c] = data[c].to_numpy()[bad_pos]
+    if len(bad_rows):
+        extra = pd.DataFrame(
+            {
+                "source_row": bad_rows["source_row"].astype("int64").to_numpy(),
+                "columns": "",
+                "reasons": bad_rows["reason"].astype(str).to_numpy(),
+                "fixes": bad_rows["fix"].astype(str).to_numpy(),
+            }
+        )
+        q = pd.concat([q, extra], ignore_index=True)
+    q = q.sort_values("source_row", kind="stable").reset_index(drop=True)
+    return q.astype({c: "str" for c in q.columns if c != "source_row"})

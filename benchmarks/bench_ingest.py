@@ -1,0 +1,149 @@
+"""Benchmark: validate + ingest a 1-million-row x 40-column CSV wave.
+
+Target (issue 2): throughput >= half of pyarrow's raw CSV parse throughput on the same file,
+peak memory < 4 GB. Run on demand (not in CI):
+
+    .venv/bin/python benchmarks/bench_ingest.py [--rows 1000000] [--out benchmarks/results]
+
+It writes a synthetic merit wave (valid NIPs, 40 columns), times
+(1) ``pyarrow.csv.read_csv`` with default options (the baseline), (2)
+``asn-research validate`` (read + all checks, no writes) and (3) ``asn-research ingest``
+(read + checks + pseudonymization + Parquet + manifest), each in a fresh subprocess so
+peak RSS (``ru_maxrss``) is the step's own, and records the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+ITEMS = (
+    [f"rtc_rs_{k}" for k in range(1, 6)] + [f"rtc_er_{k}" for k in range(1, 5)]
+    + [f"rtc_sf_{k}" for k in range(1, 5)] + [f"rtc_cr_{k}" for k in range(1, 5)]
+    + [f"pat_{k}" for k in range(1, 6)] + [f"sup_{k}" for k in range(1, 6)]
+)
+OPD = ["setda", "bkpsdm", "dpmptsp", "disdukcapil", "dinkes", "dindikbud", "bapenda", "kec_setu"]
+
+
+def make_wave(path: Path, rows: int, seed: int = 1) -> None:
+    rng = np.random.default_rng(seed)
+    by = rng.integers(1968, 2000, rows)
+    bm = rng.integers(1, 13, rows)
+    bd = rng.integers(1, 29, rows)
+    ty = by + rng.integers(22, 30, rows)
+    tm = rng.integers(1, 13, rows)
+    sex = rng.integers(1, 3, rows)
+    serial = np.arange(rows) % 999 + 1
+    # make NIPs unique: vary birth day/month/year combos with the serial
+    nip = np.char.add(
+        np.char.add(np.char.add(by.astype(str), np.char.zfill(bm.astype(str), 2)),
+                    np.char.zfill(bd.astype(str), 2)),
+        np.char.add(np.char.add(ty.astype(str), np.char.zfill(tm.astype(str), 2)),
+                    np.char.add(sex.astype(str), np.char.zfill(serial.astype(str), 3))),
+    )
+    _, first = np.unique(nip, return_index=True)
+    keep = np.zeros(rows, dtype=bool)
+    keep[first] = True  # drop accidental duplicates so every row is valid
+    attended = rng.integers(0, 2, rows)
+    cols = {
+        "nip": nip,
+        "opd": np.array(OPD)[rng.integers(0, len(OPD), rows)],
+        "status": np.full(rows, "pns"),
+        "golongan": np.array(["ii_c", "iii_a", "iii_b", "iv_a"])[rng.integers(0, 4, rows)],
+        "jabatan_type": np.array(["structural", "functional", "pelaksana"])[rng.integers(0, 3, rows)],
+        "sex": sex.astype(str),
+        "birth_year": by.astype(str),
+        "tenure_years": np.clip(2025 - ty, 0, 45).astype(str),
+        "survey_date": np.full(rows, "2025-03-10"),
+    }
+    for it in ITEMS:
+        hi = 7 if it.startswith("rtc") else 6
+        cols[it] = rng.integers(1, hi, rows).astype(str)
+    cols["dlg_attended"] = attended.astype(str)
+    cols["dlg_sessions"] = np.where(attended == 1, rng.integers(1, 6, rows).astype(str), "")
+    cols["dlg_first_date"] = np.where(attended == 1, "2024-11-05", "")
+    cols["dlg_formats"] = np.where(attended == 1, "sosialisasi daring", "")
+    table = pa.table({k: v[keep] for k, v in cols.items()})
+    assert table.num_columns == 40
+    pacsv.write_csv(table, path)
+
+
+def _timed(code: str) -> dict:
+    """Run python code in a fresh process; return wall seconds and peak RSS (MB)."""
+    wrapper = (
+        "import resource, time, json, sys\n"
+        "t0 = time.perf_counter()\n" + code + "\n"
+        "dt = time.perf_counter() - t0\n"
+        "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "print(json.dumps({'seconds': dt, 'peak_rss_mb': rss}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", wrapper], check=True, capture_output=True,
+                         text=True, env={**os.environ, "ASN_RESEARCH_KEY": "b" * 64})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results"))
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "merit_bench.csv"
+        make_wave(csv_path, args.rows)
+        size_mb = csv_path.stat().st_size / 1e6
+        n = sum(1 for _ in open(csv_path, "rb")) - 1
+        results = {"rows": n, "columns": 40, "file_mb": round(size_mb, 1)}
+        steps = {
+            "pyarrow_read_csv": (
+                "import pyarrow.csv as c\n"
+                f"c.read_csv({str(csv_path)!r})"
+            ),
+            "validate": (
+                "from asn_research import instruments, readers, validation\n"
+                "i = instruments.load_instrument('merit')\n"
+                f"r = readers.read_wave_file({str(csv_path)!r}, instrument=i)\n"
+                "v = validation.validate_wave(r, i, key=None)\n"
+                "assert v.rows_quarantined == 0, v.issues.head()\n"
+            ),
+            "ingest": (
+                "import shutil\n"
+                "from asn_research import store\n"
+                f"shutil.rmtree({tmp + '/store'!r}, ignore_errors=True)\n"
+                f"r = store.ingest_file({str(csv_path)!r}, instrument='merit', wave='b1',"
+                f" store={tmp + '/store'!r})\n"
+                "assert r.rows_quarantined == 0\n"
+            ),
+        }
+        for name, code in steps.items():
+            runs = [_timed(code) for _ in range(args.repeat)]
+            best = min(runs, key=lambda r: r["seconds"])
+            results[name] = {
+                "seconds_best": round(best["seconds"], 3),
+                "seconds_all": [round(r["seconds"], 3) for r in runs],
+                "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs), 1),
+                "mb_per_s": round(size_mb / best["seconds"], 1),
+            }
+        base = results["pyarrow_read_csv"]["mb_per_s"]
+        for name in ("validate", "ingest"):
+            results[name]["fraction_of_pyarrow"] = round(results[name]["mb_per_s"] / base, 3)
+        results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                              "pyarrow": pa.__version__, "date": time.strftime("%Y-%m-%d")}
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "ingest.json").write_text(json.dumps(results, indent=2) + "\n")
+        print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

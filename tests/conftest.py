@@ -1,0 +1,39 @@
+"""Shared fixtures. Every identifier here is synthetic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from _helpers import merit_row, write_csv
+
+TEST_KEY = "0123456789abcdef" * 4  # a synthetic test key (64 hex digits)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(tmp_path_factory, monkeypatch):
+    """No test touches the real home folder or the user's key or store."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("ASN_RESEARCH_KEY", TEST_KEY)
+    monkeypatch.setenv("ASN_RESEARCH_KEY_FILE", str(home / "no-such.key"))
+    monkeypatch.delenv("ASN_RESEARCH_STORE", raising=False)
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(home / "jupyter-runtime"))
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _rng_guard():
+    """Fail a test that reseeds or draws from numpy's global RNG (statsmodels' guard)."""
+    state = np.random.get_state()
+    yield
+    after = np.random.get_state()
+    assert state[0] == after[0] and np.array_equal(state[1], after[1]) and state[2:] == after[2:], (
+        "test changed numpy's global random state; use np.random.default_rng(seed)"
+    )
+
+
+@pytest.fixture
+def merit_csv(tmp_path) -> Path:
+    return write_csv(tmp_path / "merit_2025-1.csv", [merit_row(i) for i in range(12)])

@@ -1,0 +1,102 @@
+"""The command line as a user meets it: help, clean errors, exit codes, no identifiers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from _helpers import merit_row, write_csv
+
+from asn_research.cli import main
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner()
+
+    def _run(*args):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return _run
+
+
+def test_help_lists_verbs_and_exit_codes(run):
+    r = run("--help")
+    assert r.exit_code == 0
+    for verb in ("instruments", "validate", "ingest", "waves", "simulate", "demo"):
+        assert verb in r.output
+    assert "Exit codes" in r.output
+    for verb in ("validate", "ingest", "waves", "simulate", "demo"):
+        assert run(verb, "--help").exit_code == 0
+
+
+def test_instruments_json(run):
+    r = run("instruments", "--json")
+    assert r.exit_code == 0
+    items = json.loads(r.output)
+    assert [(i["id"], i["version"]) for i in items] == [
+        ("merit", "1.0.0"), ("skm", "1.0.0"), ("training", "1.0.0")]
+    assert run("instruments", "show", "skm").exit_code == 0
+
+
+def test_unknown_instrument_exit_3(run, tmp_path, merit_csv):
+    r = run("validate", merit_csv, "--instrument", "merrit")
+    assert r.exit_code == 3
+    assert "unknown instrument 'merrit'" in r.output and "Traceback" not in r.output
+
+
+def test_validate_writes_nothing(run, tmp_path, merit_csv, monkeypatch):
+    monkeypatch.delenv("ASN_RESEARCH_KEY")
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    r = run("validate", merit_csv, "--instrument", "merit")
+    assert r.exit_code == 0, r.output
+    assert "read 12, valid 12, would be quarantined 0" in r.output
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before  # no store, no key file
+
+
+def test_ingest_then_waves_then_refusal_exit_4(run, tmp_path, merit_csv):
+    st = tmp_path / "store"
+    r = run("ingest", merit_csv, "-i", "merit", "-w", "2025-1", "--store", st)
+    assert r.exit_code == 0, r.output
+    assert "read 12, stored 12, quarantined 0" in r.output
+    r = run("waves", "--store", st)
+    assert "merit" in r.output and "2025-1" in r.output
+    other = write_csv(tmp_path / "m2.csv", [merit_row(i) for i in range(3)])
+    r = run("ingest", other, "-i", "merit", "-w", "2025-1", "--store", st)
+    assert r.exit_code == 4 and "--replace" in r.output
+    r = run("ingest", other, "-i", "merit", "-w", "2025-1", "--store", st, "--replace")
+    assert r.exit_code == 0 and "v2" in r.output
+
+
+def test_quarantine_report_strict_and_no_identifier_in_output(run, tmp_path):
+    rows = [merit_row(i) for i in range(6)]
+    rows[2]["nip"] = "1.97501012E+17"
+    rows[4]["rtc_rs_3"] = "0"
+    path = write_csv(tmp_path / "m.csv", rows)
+    report = tmp_path / "problems.csv"
+    r = run("ingest", path, "-i", "merit", "-w", "2025-1", "--store", tmp_path / "s",
+            "--report", report, "--strict")
+    assert r.exit_code == 6
+    assert "read 6, stored 4, quarantined 2" in r.output
+    assert "row 4, column 'nip'" in r.output and "row 6, column 'rtc_rs_3'" in r.output
+    text = r.output + report.read_text()
+    for row in rows:
+        assert row["nip"] not in text and row["name"] not in text
+
+
+def test_unreadable_file_exit_1_without_traceback(run, tmp_path):
+    bad = tmp_path / "garbage.csv"
+    bad.write_bytes(bytes(range(256)) * 4)
+    r = run("ingest", bad, "-i", "merit", "-w", "2025-1", "--store", tmp_path / "s")
+    assert r.exit_code == 1
+    assert "garbage.csv" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "s" / "manifest.json").exists()
+    r = run("validate", tmp_path / "missing.csv", "-i", "merit")
+    assert r.exit_code == 1 and "missing.csv" in r.output
+
+
+def test_usage_error_exit_2(run, merit_csv):
+    r = run("ingest", merit_csv, "-i", "merit")  # no --wave
+    assert r.exit_code == 2 and "--wave" in r.output

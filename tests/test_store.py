@@ -1,0 +1,159 @@
+"""The wave store: layout, manifest, versions, no-op re-ingest, atomicity, privacy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import stat
+
+import pandas as pd
+import pytest
+from _helpers import all_text_under, merit_row, write_csv
+
+from asn_research import store
+from asn_research.errors import InputError, StoreError, UnreadableFileError
+
+TODAY = dt.date(2026, 11, 27)
+
+
+def _ingest(path, st, **kw):
+    return store.ingest_file(path, instrument="merit", wave="2025-1", store=st,
+                             reference_date=TODAY, **kw)
+
+
+def test_ingest_writes_layout_and_manifest(tmp_path, merit_csv):
+    st = tmp_path / "store"
+    res = _ingest(merit_csv, st)
+    assert res.status == "stored" and res.version == 1
+    assert (res.rows_read, res.rows_stored, res.rows_quarantined) == (12, 12, 0)
+    man = json.loads((st / "manifest.json").read_text())
+    (e,) = man["ingests"]
+    assert set(store.MANIFEST_FIELDS) <= set(e)
+    assert e["raw_sha256"] == store.sha256_file(merit_csv)
+    assert e["table_sha256"] == store.sha256_file(st / e["table_path"])
+    assert e["quarantine_sha256"] == store.sha256_file(st / e["quarantine_path"])
+    assert e["synthetic"] is False and e["current"] is True
+    assert e["table_path"] == "processed/merit/2025-1/v1.parquet"
+    raw = st / e["raw_path"]
+    assert raw.read_bytes() == merit_csv.read_bytes()
+    assert stat.S_IMODE(raw.stat().st_mode) == 0o400
+    assert stat.S_IMODE((st / "raw").stat().st_mode) == 0o700
+    df = store.read_wave("merit", "2025-1", store=st)
+    assert len(df) == 12 and (df["wave"] == "2025-1").all()
+
+
+def test_reingest_same_file_is_a_noop(tmp_path, merit_csv):
+    st = tmp_path / "store"
+    _ingest(merit_csv, st)
+    before = (st / "manifest.json").read_bytes()
+    res = _ingest(merit_csv, st)
+    assert res.status == "unchanged" and res.version == 1
+    assert (st / "manifest.json").read_bytes() == before
+
+
+def test_different_file_needs_replace_and_keeps_old_version(tmp_path, merit_csv):
+    st = tmp_path / "store"
+    _ingest(merit_csv, st)
+    other = write_csv(tmp_path / "merit_fixed.csv", [merit_row(i) for i in range(5)])
+    with pytest.raises(StoreError, match="--replace"):
+        _ingest(other, st)
+    res = _ingest(other, st, replace=True)
+    assert res.status == "replaced" and res.version == 2
+    assert len(store.read_wave("merit", "2025-1", store=st)) == 5
+    assert len(store.read_wave("merit", "2025-1", store=st, version=1)) == 12
+    allv = store.list_waves(st, all_versions=True)
+    assert allv["current"].tolist() == [False, True]
+    assert len(store.list_waves(st)) == 1
+
+
+def test_quarantine_is_kept_and_counts_add_up(tmp_path):
+    rows = [merit_row(i) for i in range(10)]
+    rows[3]["rtc_rs_1"] = "9"
+    rows[7]["opd"] = "dinas tidak ada"
+    path = write_csv(tmp_path / "m.csv", rows)
+    st = tmp_path / "store"
+    res = _ingest(path, st)
+    assert (res.rows_read, res.rows_stored, res.rows_quarantined) == (10, 8, 2)
+    q = store.read_quarantine("merit", "2025-1", store=st)
+    assert q["source_row"].tolist() == [5, 9]
+    assert q.loc[1, "opd"] == "dinas tidak ada"
+
+
+def test_unreadable_file_writes_nothing(tmp_path):
+    st = tmp_path / "store"
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    with pytest.raises(UnreadableFileError):
+        _ingest(bad, st)
+    assert not (st / "manifest.json").exists()
+    rows = [{k: v for k, v in merit_row(i).items() if k != "nip"} for i in range(2)]
+    with pytest.raises(InputError, match="nip"):
+        _ingest(write_csv(tmp_path / "nonip.csv", rows), st)
+    assert not (st / "manifest.json").exists()
+    assert not (st / "raw").exists()
+
+
+def test_interrupted_ingest_leaves_store_as_it_was(tmp_path, merit_csv, monkeypatch):
+    st = tmp_path / "store"
+    _ingest(merit_csv, st)
+    before = (st / "manifest.json").read_bytes()
+    other = write_csv(tmp_path / "m2.csv", [merit_row(i) for i in range(3)])
+    calls = {"n": 0}
+    real = store._table_bytes_write
+
+    def flaky(df, dest):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt  # killed between writing the table and the quarantine
+        return real(df, dest)
+
+    monkeypatch.setattr(store, "_table_bytes_write", flaky)
+    with pytest.raises(KeyboardInterrupt):
+        _ingest(other, st, replace=True)
+    assert (st / "manifest.json").read_bytes() == before
+    assert len(store.read_wave("merit", "2025-1", store=st)) == 12
+    monkeypatch.setattr(store, "_table_bytes_write", real)
+    res = _ingest(other, st, replace=True)  # the store still works afterwards
+    assert res.version == 2 and len(store.read_wave("merit", "2025-1", store=st)) == 3
+
+
+def test_synthetic_files_are_recognized_by_the_simulate_manifest(tmp_path, merit_csv):
+    waves = merit_csv.parent
+    (waves / "manifest.json").write_text(json.dumps({"synthetic": True, "files": [
+        {"file": merit_csv.name, "instrument": "merit", "wave": "2025-1", "synthetic": True,
+         "sha256": store.sha256_file(merit_csv)}]}))
+    res = _ingest(merit_csv, tmp_path / "store")
+    assert res.synthetic is True and res.entry["synthetic"] is True
+    # an edited file is no longer the simulated one
+    edited = write_csv(waves / "other.csv", [merit_row(1)])
+    res2 = store.ingest_file(edited, instrument="merit", wave="2025-2", store=tmp_path / "store",
+                             reference_date=TODAY)
+    assert res2.synthetic is False
+
+
+def test_no_identifier_outside_raw(tmp_path):
+    rows = [merit_row(i) for i in range(20)]
+    rows[4]["rtc_rs_1"] = "8"            # a quarantined row keeps its answers...
+    rows[9]["nip"] = "1,97501012E+17"    # ...and a damaged NIP must not leak either
+    path = write_csv(tmp_path / "m.csv", rows)
+    st = tmp_path / "store"
+    _ingest(path, st)
+    text = all_text_under(st, exclude="raw")
+    for df in (store.read_wave("merit", "2025-1", store=st),
+               store.read_quarantine("merit", "2025-1", store=st)):
+        text += df.to_csv()
+    for r in rows:
+        assert r["nip"] not in text
+        assert r["name"] not in text
+
+
+def test_bad_wave_id_and_missing_wave(tmp_path, merit_csv):
+    with pytest.raises(InputError, match="wave id"):
+        store.ingest_file(merit_csv, instrument="merit", wave="../etc", store=tmp_path / "s")
+    with pytest.raises(StoreError, match="holds no merit wave 2030-1"):
+        store.read_wave("merit", "2030-1", store=tmp_path / "s")
+
+
+def test_list_waves_empty_store(tmp_path):
+    df = store.list_waves(tmp_path / "nothing")
+    assert isinstance(df, pd.DataFrame) and df.empty
