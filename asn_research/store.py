@@ -258,7 +258,7 @@ def _table_bytes_write(df: pd.DataFrame, dest: Path) -> str:
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".", suffix=".parquet.tmp")
     os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="snappy")
         digest = sha256_file(tmp)
         os.replace(tmp, dest)
     except BaseException:

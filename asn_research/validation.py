@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import identifiers, privacy
 from .errors import InputError
@@ -124,6 +126,15 @@ def _choice_lookup(cl: ChoiceList) -> dict[str, int | str]:
         if k and k not in table:
             table[k] = c.value
 
+    exact = [str(c.value) for c in cl.choices] + [
+        t for c in cl.choices for t in (c.label_id, c.label_en, *c.aliases)
+    ]
+    values = [c.value for c in cl.choices] + [
+        c.value for c in cl.choices for _ in (c.label_id, c.label_en, *c.aliases)
+    ]
+    for text, value in zip(exact, values, strict=True):  # codes first, as written (fast path)
+        if text and text not in table:
+            table[text] = value
     for c in cl.choices:  # values first: a code always wins over a label
         add(str(c.value), c)
         if cl.ordinal:
@@ -184,17 +195,53 @@ class _Problems:
         return out.astype({"column": "str", "reason": "str", "fix": "str"})
 
 
-def _codes_for(series: pd.Series, lookup: dict[str, int | str]) -> tuple[pd.Series, np.ndarray]:
-    """Map answers to codes through the few distinct values. Returns (codes, unknown_mask)."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    mapped = np.array([lookup.get(_norm(str(u))) for u in uniques] + [None], dtype=object)
-    out = mapped[codes]  # codes == -1 (NA) -> last element None
-    unknown = (codes >= 0) & pd.isna(out)
-    return pd.Series(out, index=series.index, dtype=object), unknown
+def _codes_for(
+    series: pd.Series, lookup: dict[str, int | str], *, ordinal: bool
+) -> tuple[pd.Series, np.ndarray]:
+    """Map answers to codes. Returns (codes, unknown_mask).
+
+    Fast path: an exact hash lookup in C (``pyarrow.compute.index_in``) of every spelling
+    the instrument lists. Only answers it does not find (odd case or spacing, unknown
+    answers) are normalized, once per distinct value.
+    """
+    keys = list(lookup)
+    spellings = pa.array(keys, type=pa.string())
+    vals = list(lookup.values())
+    arr = pa.array(series)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
+    idx = pc.index_in(arr, value_set=spellings)
+    pos = pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    present = arr.is_valid().to_numpy(zero_copy_only=False)
+    todo = present & (pos < 0)
+    if todo.any():  # normalize the few distinct unmatched spellings
+        sub = series[todo]
+        codes, uniques = pd.factorize(sub, use_na_sentinel=True)
+        where = {k: j for j, k in enumerate(keys)}
+        norm_pos = np.array([where.get(_norm(str(u)), -1) for u in uniques] + [-1])
+        pos[todo] = norm_pos[np.where(codes < 0, len(uniques), codes)]
+    unknown = present & (pos < 0)
+    missing = pos < 0
+    take = np.where(missing, 0, pos)
+    if ordinal:
+        table = np.array(vals, dtype=np.int16)
+        arr_out = pd.arrays.IntegerArray(table[take], missing)
+        return pd.Series(arr_out, index=series.index), unknown
+    small = pd.array(vals, dtype="str")
+    out = small.take(np.where(missing, -1, pos), allow_fill=True)
+    return pd.Series(out, index=series.index), unknown
 
 
 def _parse_numbers(series: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series, np.ndarray]:
     """Parse text numbers ("72.5", "72,5"); returns (Float64 values, not_a_number mask)."""
+    try:  # fast path: every value is a plain number (pyarrow parses in C)
+        parsed = pc.cast(pa.array(series), pa.float64())
+        values = pd.Series(pd.array(parsed, dtype="Float64"), index=series.index)
+        return _finite(values, np.zeros(len(series), dtype=bool))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+        pass
     s = series
     if decimal_comma or s.str.contains(",", regex=False).any():
         # a comma is a decimal separator only when there is no dot and exactly one comma
@@ -202,7 +249,17 @@ def _parse_numbers(series: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series
         s = s.where(~one_comma, s.str.replace(",", ".", regex=False))
     num = pd.to_numeric(s, errors="coerce")
     bad = (series.notna() & num.isna()).to_numpy()
-    return pd.Series(num, index=series.index, dtype="Float64"), bad
+    return _finite(pd.Series(num, index=series.index, dtype="Float64"), bad)
+
+
+def _finite(values: pd.Series, bad: np.ndarray) -> tuple[pd.Series, np.ndarray]:
+    """Treat 'inf' and 'nan' written in a cell as not a number."""
+    arr = values.to_numpy(dtype="float64", na_value=0.0)
+    nonfinite = ~np.isfinite(arr) | (values.notna().to_numpy() & np.isnan(arr))
+    if nonfinite.any():
+        values = values.mask(nonfinite)
+        bad = bad | nonfinite
+    return values, bad
 
 
 _DATE_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -396,7 +453,7 @@ def validate_wave(
             progress(f.name)
         if f.type == "select_one" and f.name in cols.fields:
             cl = instrument.choice_list(f.list_name)
-            values, unknown = _codes_for(col(f.name), _choice_lookup(cl))
+            values, unknown = _codes_for(col(f.name), _choice_lookup(cl), ordinal=cl.ordinal)
             if unknown.any():
                 raw_vals = col(f.name).astype(object)
                 looks_numeric = pd.to_numeric(raw_vals.where(unknown), errors="coerce").notna()
@@ -416,8 +473,7 @@ def validate_wave(
                     "answer '" + raw_vals.astype(str).str.slice(0, 40) + "' is not an allowed answer",
                     f"use a code or label from: {cl.describe('id')}",
                 )
-            dtype = "Int16" if cl.ordinal else "str"
-            out[f.name] = values.astype(dtype)
+            out[f.name] = values
         elif f.type == "select_multiple":
             _select_multiple(f, instrument, data, cols, problems, out)
 
@@ -736,11 +792,12 @@ def _quarantine_table(data, issues, bad_pos, source_rows, inst, cols, key_cols, 
     )
     id_cols = {cols.fields[f] for f in inst.identifier_fields if f in cols.fields}
     for name, series in key_cols.items():
-        q[name] = series.to_numpy()[bad_pos]
+        q[name] = series.iloc[bad_pos].to_numpy()
+    rows = data.iloc[bad_pos]
     for c in data.columns:
         if c in id_cols or c in cols.ignored:
             continue  # identifiers go in only as pseudonyms; unknown columns may hold anything
-        q[c] = data[c].to_numpy()[bad_pos]
+        q[c] = rows[c].to_numpy()
     if len(bad_rows):
         extra = pd.DataFrame(
             {

@@ -21,6 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from asn_research import privacy
 from asn_research.errors import ConfigError, InputError, PrivacyError
 from asn_research.privacy import PseudonymKey, load_key, pseudonymize, suppress_small_cells
 
@@ -419,3 +420,17 @@ def test_suppression_input_errors(table):
     for bad in (0, -1, 2.5, True):
         with pytest.raises(ConfigError, match="min_cell"):
             suppress_small_cells(table, count="n", min_cell=bad)
+
+
+def test_parallel_hashing_matches_single_process(monkeypatch):
+    """Big batches are split with a helper process; the pseudonyms must be identical."""
+    key = privacy.PseudonymKey.from_secret(b"a synthetic test key for the split path")
+    values = pd.Series([f"1970010120000110{i:02d}" if i % 7 else None for i in range(3000)]
+                       + [f"198{i % 10}0101201001{1 + i % 2}{i % 1000:03d}" for i in range(3000)])
+    single = privacy.pseudonymize(values, key, kind="nip")
+    monkeypatch.setattr(privacy, "_PARALLEL_MIN", 10)
+    split = privacy.pseudonymize(values, key, kind="nip")
+    pd.testing.assert_series_equal(single, split)
+    ref = hmac.new(b"a synthetic test key for the split path",
+                   b"nip:" + values.iloc[-1].encode(), hashlib.sha256).digest()[:12].hex()
+    assert split.iloc[-1] == "p_" + ref
