@@ -727,8 +727,9 @@ def _read_text(p: Path, fname: str, resolver: _ColumnResolver) -> RawTable:
         parsed = _parse_python(data, layout, first_line, fname)
     notes.append(parsed.parser)
     ends_with_newline = data.endswith(b"\n")
-    last_start = max([int(parsed.row_lines[-1]) if len(parsed.row_lines) else 0,
-                      *(b[0] for b in parsed.bad)])
+    # the physical last line of the file (CR-only line ends were turned into LF above); a
+    # short row is "cut off" only if it is that line — not if empty lines follow it
+    last_start = data.count(b"\n") + (0 if ends_with_newline else 1)
     bad_rows = [
         _bad_row(line, n_fields, layout.width, d,
                  cut_off=not ends_with_newline and line == last_start)
