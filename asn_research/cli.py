@@ -346,10 +346,16 @@ def demo(out: Path, seed: int, size: str) -> None:
         totals["stored"] += res.rows_stored
         totals["quarantined"] += res.rows_quarantined
         log.info(res.summary())
+    expected = sum(int(e.get("expected_quarantined", 0)) for e in manifest["files"])
     click.echo(
         f"done: read {totals['read']}, stored {totals['stored']}, quarantined "
         f"{totals['quarantined']} rows — ALL DATA ARE SYNTHETIC (simulated), not real ASN data."
     )
+    if totals["quarantined"] == expected:
+        click.echo(f"the quarantine caught exactly the {expected} rows the simulator made messy")
+    else:
+        log.warning("the simulator made %d rows messy but %d were quarantined; please report",
+                    expected, totals["quarantined"])
     click.echo(f"see the store with: asn-research waves --store {store_dir}")
     click.echo("reports: rendering lands with the analysis issues; nothing to render yet.")
 
