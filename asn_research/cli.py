@@ -211,6 +211,18 @@ def _write_report(issues, report: Path | None, file_name: str) -> None:
     click.echo(f"problem list written to {report}")
 
 
+def _finish(summary: str, res, *, file: Path, show: int, report: Path | None,
+            strict: bool) -> None:
+    """Print the summary, notes and problems of validate/ingest; apply --report/--strict."""
+    click.echo(summary)
+    for note in res.notes:
+        click.echo(f"  note: {note}")
+    _print_issues(res.issues, show)
+    _write_report(res.issues, report, file.name)
+    if strict and res.rows_quarantined:
+        sys.exit(EXIT_QUARANTINE)
+
+
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("-i", "--instrument", "instrument_id", required=True, help="Instrument id, e.g. merit.")
@@ -230,14 +242,9 @@ def validate(file: Path, instrument_id: str, report: Path | None, show: int, str
     inst = load_instrument(instrument_id)
     raw = readers.read_wave_file(file, instrument=inst)
     res = validation.validate_wave(raw, inst, key=None)
-    click.echo(f"{file.name}: read {res.rows_read}, valid {res.rows_valid}, "
-               f"would be quarantined {res.rows_quarantined}  (nothing written)")
-    for note in res.notes:
-        click.echo(f"  note: {note}")
-    _print_issues(res.issues, show)
-    _write_report(res.issues, report, file.name)
-    if strict and res.rows_quarantined:
-        sys.exit(EXIT_QUARANTINE)
+    _finish(f"{file.name}: read {res.rows_read}, valid {res.rows_valid}, would be "
+            f"quarantined {res.rows_quarantined}  (nothing written)",
+            res, file=file, show=show, report=report, strict=strict)
 
 
 @main.command()
@@ -265,13 +272,7 @@ def ingest(file: Path, instrument_id: str, wave: str, store: Path | None, replac
 
     res = store_mod.ingest_file(file, instrument=instrument_id, wave=wave, store=store,
                                 replace=replace, progress=sys.stderr.isatty())
-    click.echo(res.summary())
-    for note in res.notes:
-        click.echo(f"  note: {note}")
-    _print_issues(res.issues, show)
-    _write_report(res.issues, report, file.name)
-    if strict and res.rows_quarantined:
-        sys.exit(EXIT_QUARANTINE)
+    _finish(res.summary(), res, file=file, show=show, report=report, strict=strict)
 
 
 @main.command()
