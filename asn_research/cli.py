@@ -17,8 +17,10 @@ Exit codes (a contract, listed in ``asn-research --help``):
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -64,6 +66,10 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted; the store is left as it was before this command", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # e.g. `asn-research instruments show merit | head -1`
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # a bug: say so plainly, traceback only on request
@@ -93,9 +99,11 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 @click.group(cls=_Group, epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="asn-research")
 @click.option("-v", "--verbose", count=True, help="More messages (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Only errors (give it before the command: asn-research -q ingest ...).")
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of internal errors.")
-def main(verbose: int, quiet: bool, debug: bool) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
     """asn-research: civil-servant (ASN) survey waves -> validated, pseudonymized evidence.
 
     Instruments (questionnaires) live in surveys/instruments/. Wave files (CSV, XLSX,
@@ -103,6 +111,14 @@ def main(verbose: int, quiet: bool, debug: bool) -> None:
     in a versioned store; bad rows are quarantined with reasons, never dropped.
     """
     _setup_logging(verbose, quiet)
+    ctx.obj = {"quiet": quiet}
+
+
+def _say(message: str) -> None:
+    """Print a progress or summary line unless -q/--quiet was given."""
+    ctx = click.get_current_context(silent=True)
+    if not (ctx and ctx.find_root().obj and ctx.find_root().obj.get("quiet")):
+        click.echo(message)
 
 
 # --------------------------------------------------------------------------- instruments
@@ -175,8 +191,9 @@ def instruments_show(instrument_id: str, lang: str) -> None:
 
 @instruments.command("export")
 @click.argument("instrument_id")
-@click.option("--xlsform", "xlsform_out", type=click.Path(dir_okay=False, path_type=Path),
-              required=True, help="Write an XLSForm (.xlsx) for KoboToolbox / ODK here.")
+@click.option("--xlsform", "xlsform_out", type=click.Path(path_type=Path), required=True,
+              help="Write an XLSForm (.xlsx) for KoboToolbox / ODK here (a file name ending "
+                   "in .xlsx, or an existing folder: then <folder>/<ID>.xlsx).")
 @click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
               help="Default form language.")
 def instruments_export(instrument_id: str, xlsform_out: Path, lang: str) -> None:
@@ -184,22 +201,46 @@ def instruments_export(instrument_id: str, xlsform_out: Path, lang: str) -> None
     from . import xlsform
     from .instruments import load_instrument
 
+    if not xlsform_out.is_dir() and xlsform_out.suffix.lower() != ".xlsx":
+        raise click.BadParameter("give a file name ending in .xlsx or an existing folder",
+                                 param_hint="--xlsform")
     out = xlsform.to_xlsform(load_instrument(instrument_id), xlsform_out, default_language=lang)
-    click.echo(f"wrote {out}")
+    _say(f"wrote {out}")
 
 
 # --------------------------------------------------------------------------- validate / ingest
 
 
-def _print_issues(issues, limit: int) -> None:
+def _print_issues(issues, limit: int, *, report: Path | None) -> None:
     if issues is None or len(issues) == 0:
         return
     for r in issues.head(limit).itertuples():
         col = f", column {r.column!r}" if r.column else ""
         fix = f" Fix: {r.fix}" if r.fix else ""
-        click.echo(f"  row {r.source_row}{col}: {r.reason}.{fix}")
+        _say(f"  row {r.source_row}{col}: {r.reason}.{fix}")
     if len(issues) > limit:
-        click.echo(f"  … and {len(issues) - limit} more problems (use --report FILE.csv for all)")
+        where = f"all are in {report}" if report else "use --report FILE.csv for all"
+        _say(f"  … and {len(issues) - limit} more problems ({where})")
+
+
+def _check_report(report: Path | None, file: Path, store: Path | None = None) -> None:
+    """Refuse a --report path that would overwrite the input or the store, before any work."""
+    if report is None:
+        return
+    if report.suffix.lower() != ".csv":
+        raise click.BadParameter("the problem list is a CSV file: give a name ending in .csv",
+                                 param_hint="--report")
+    if not report.parent.is_dir():
+        raise click.BadParameter(f"the folder {str(report.parent)!r} does not exist",
+                                 param_hint="--report")
+    target = report.resolve()
+    if file.exists() and target == file.resolve():
+        raise click.BadParameter("this would overwrite the input file", param_hint="--report")
+    if store is not None:
+        sroot = store.resolve()
+        if target == sroot or sroot in target.parents:
+            raise click.BadParameter("write the problem list outside the store folder",
+                                     param_hint="--report")
 
 
 def _write_report(issues, report: Path | None, file_name: str) -> None:
@@ -208,16 +249,20 @@ def _write_report(issues, report: Path | None, file_name: str) -> None:
     out = issues.copy()
     out.insert(0, "file", file_name)
     out.to_csv(report, index=False)
-    click.echo(f"problem list written to {report}")
+    _say(f"problem list written to {report}")
+
+
+def _sheet(sheet: str | None) -> str | int | None:
+    return int(sheet) if sheet is not None and sheet.isdigit() else sheet
 
 
 def _finish(summary: str, res, *, file: Path, show: int, report: Path | None,
             strict: bool) -> None:
     """Print the summary, notes and problems of validate/ingest; apply --report/--strict."""
-    click.echo(summary)
+    _say(summary)
     for note in res.notes:
-        click.echo(f"  note: {note}")
-    _print_issues(res.issues, show)
+        _say(f"  note: {note}")
+    _print_issues(res.issues, show, report=report)
     _write_report(res.issues, report, file.name)
     if strict and res.rows_quarantined:
         sys.exit(EXIT_QUARANTINE)
@@ -230,7 +275,9 @@ def _finish(summary: str, res, *, file: Path, show: int, report: Path | None,
               help="Also write every problem (row, column, reason, fix) to this CSV.")
 @click.option("--show", default=20, show_default=True, help="How many problems to print.")
 @click.option("--strict", is_flag=True, help="Exit with code 6 if any row would be quarantined.")
-def validate(file: Path, instrument_id: str, report: Path | None, show: int, strict: bool) -> None:
+@click.option("--sheet", help="Excel only: the sheet to read (name, or 0-based position).")
+def validate(file: Path, instrument_id: str, report: Path | None, show: int, strict: bool,
+             sheet: str | None) -> None:
     """Check FILE against an instrument and list every problem. Writes nothing.
 
     Prints: read N, valid S, would be quarantined Q (S + Q = N), then the problems
@@ -239,8 +286,9 @@ def validate(file: Path, instrument_id: str, report: Path | None, show: int, str
     from . import readers, validation
     from .instruments import load_instrument
 
+    _check_report(report, file)
     inst = load_instrument(instrument_id)
-    raw = readers.read_wave_file(file, instrument=inst)
+    raw = readers.read_wave_file(file, instrument=inst, sheet=_sheet(sheet))
     res = validation.validate_wave(raw, inst, key=None)
     _finish(f"{file.name}: read {res.rows_read}, valid {res.rows_valid}, would be "
             f"quarantined {res.rows_quarantined}  (nothing written)",
@@ -258,9 +306,15 @@ def validate(file: Path, instrument_id: str, report: Path | None, show: int, str
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write every problem (row, column, reason, fix) to this CSV.")
 @click.option("--show", default=20, show_default=True, help="How many problems to print.")
-@click.option("--strict", is_flag=True, help="Exit with code 6 if any row was quarantined.")
+@click.option("--strict", is_flag=True,
+              help="Exit with code 6 if any row was quarantined (the valid rows are still stored).")
+@click.option("--sheet", help="Excel only: the sheet to read (name, or 0-based position).")
+@click.option("--allow-new-key", is_flag=True,
+              help="Accept a pseudonymization key that differs from the one the store was "
+                   "built with (new respondent keys will NOT link to earlier waves).")
 def ingest(file: Path, instrument_id: str, wave: str, store: Path | None, replace: bool,
-           report: Path | None, show: int, strict: bool) -> None:
+           report: Path | None, show: int, strict: bool, sheet: str | None,
+           allow_new_key: bool) -> None:
     """Validate FILE and add it to the store as WAVE of an instrument.
 
     Valid rows are stored (identifiers replaced by keyed pseudonyms); rows with problems go
@@ -270,8 +324,11 @@ def ingest(file: Path, instrument_id: str, wave: str, store: Path | None, replac
     """
     from . import store as store_mod
 
+    store_mod.check_wave_id(wave)
+    _check_report(report, file, store if store is not None else store_mod.default_store())
     res = store_mod.ingest_file(file, instrument=instrument_id, wave=wave, store=store,
-                                replace=replace, progress=sys.stderr.isatty())
+                                replace=replace, progress=sys.stderr.isatty(),
+                                sheet=_sheet(sheet), allow_new_key=allow_new_key)
     _finish(res.summary(), res, file=file, show=show, report=report, strict=strict)
 
 
@@ -301,6 +358,17 @@ def waves(store: Path | None, all_versions: bool, as_json: bool) -> None:
 # --------------------------------------------------------------------------- simulate / demo
 
 
+def _program() -> str:
+    """How the user can call this CLI again (e.g. .venv/bin/asn-research after run.py)."""
+    prog = Path(sys.argv[0])
+    if prog.name != "asn-research":
+        return "asn-research"
+    try:
+        return str(prog.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return "asn-research" if prog.parent == Path() else str(prog)
+
+
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder to write the synthetic wave files, manifest.json and truth.json.")
@@ -315,7 +383,7 @@ def simulate(out: Path, seed: int, size: str, messy_fraction: float | None) -> N
 
     kwargs = {} if messy_fraction is None else {"messy_fraction": messy_fraction}
     res = sim.simulate(out, seed=seed, size=size, **kwargs)
-    click.echo(f"wrote synthetic waves to {out} (seed {seed}, size {size}): {res}")
+    _say(f"wrote synthetic waves to {out} (seed {seed}, size {size}): {res}")
 
 
 @main.command()
@@ -332,10 +400,10 @@ def demo(out: Path, seed: int, size: str) -> None:
     from . import store as store_mod
 
     waves_dir, store_dir = out / "waves", out / "store"
-    click.echo(f"1/2 simulating synthetic waves into {waves_dir} …")
+    _say(f"1/2 simulating synthetic waves into {waves_dir} …")
     sim.simulate(waves_dir, seed=seed, size=size)
     manifest = json.loads((waves_dir / "manifest.json").read_text(encoding="utf-8"))
-    click.echo(f"2/2 ingesting {len(manifest['files'])} files into {store_dir} …")
+    _say(f"2/2 ingesting {len(manifest['files'])} files into {store_dir} …")
     from tqdm.auto import tqdm
 
     totals = {"read": 0, "stored": 0, "quarantined": 0}
@@ -348,17 +416,17 @@ def demo(out: Path, seed: int, size: str) -> None:
         totals["quarantined"] += res.rows_quarantined
         log.info(res.summary())
     expected = sum(int(e.get("expected_quarantined", 0)) for e in manifest["files"])
-    click.echo(
+    _say(
         f"done: read {totals['read']}, stored {totals['stored']}, quarantined "
         f"{totals['quarantined']} rows — ALL DATA ARE SYNTHETIC (simulated), not real ASN data."
     )
     if totals["quarantined"] == expected:
-        click.echo(f"the quarantine caught exactly the {expected} rows the simulator made messy")
+        _say(f"the quarantine caught exactly the {expected} rows the simulator made messy")
     else:
         log.warning("the simulator made %d rows messy but %d were quarantined; please report",
                     expected, totals["quarantined"])
-    click.echo(f"see the store with: asn-research waves --store {store_dir}")
-    click.echo("reports: rendering lands with the analysis issues; nothing to render yet.")
+    _say(f"see the store with: {_program()} waves --store {store_dir}")
+    _say("reports: rendering lands with the analysis issues; nothing to render yet.")
 
 
 if __name__ == "__main__":  # pragma: no cover

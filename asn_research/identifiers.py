@@ -240,7 +240,7 @@ def check_nip(
         is_pns & (tmt_y * 100 + tmt_m > tmt_limit),
         "the appointment date in the NIP (TMT CPNS, digits 9–14) is more than a year "
         "after the reference date",
-        fix_retype + " (or pass the survey date as reference_date)",
+        fix_retype + " (if the survey is old, check the date it was taken)",
     )
     v.flag(
         rows,
@@ -260,7 +260,7 @@ def check_nip(
         is_pppk & (tmt_y > ref.year + TMT_GRACE_YEARS),
         "digits 9–12 of the NIP (PPPK appointment year) are more than a year after the "
         "reference date",
-        fix_retype + " (or pass the survey date as reference_date)",
+        fix_retype + " (if the survey is old, check the date it was taken)",
     )
     v.flag(
         rows,
@@ -282,13 +282,13 @@ def check_nip(
         age_now < MIN_AGE,
         f"the birth date in the NIP (digits 1–8) gives an age under {MIN_AGE} at the "
         "reference date",
-        fix_retype + " (or pass the survey date as reference_date)",
+        fix_retype + " (if the survey is old, check the date it was taken)",
     )
     v.flag(
         rows,
         age_now > MAX_AGE,
         f"the birth date in the NIP (digits 1–8) gives an age over {MAX_AGE} at the reference date",
-        fix_retype + " (or pass the survey date as reference_date)",
+        fix_retype + " (if the survey is old, check the date it was taken)",
     )
     lo, hi = PNS_TMT_AGE
     v.flag(

@@ -715,7 +715,7 @@ def _read_text(p: Path, fname: str, resolver: _ColumnResolver) -> RawTable:
         notes.append(f"delimiter {_DELIM_NAMES[d]}")
     if d == ";":
         notes.append('decimal=",": the file is separated by semicolons, so numbers may use a '
-                     'decimal comma ("3,5"); values are kept as text')
+                     'decimal comma ("3,5")')
     if layout.title_rows:
         n = len(layout.title_rows)
         notes.append(f"skipped {n} title row{'s' * (n != 1)} above the header "
@@ -1071,8 +1071,8 @@ def _finish(
     })
     if bad_rows:
         notes.append(f"{len(bad_rows)} row{'s' * (len(bad_rows) != 1)} could not be split into "
-                     f"the header's columns ({_lines([b[0] for b in bad_rows], unit)}); see "
-                     "bad_rows")
+                     f"the header's columns ({_lines([b[0] for b in bad_rows], unit)}); they are "
+                     "quarantined with the reason")
     column_map = {nm: header_cells[j] for nm, j in zip(final_names, keep_cols, strict=True)}
     original = tuple(header_cells)
     logger.info("read %s: %d rows, %d bad rows, %d columns (%s)", p.name, n_rows,
@@ -1118,6 +1118,16 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _other_sheets(sheets: list, ws) -> str:
+    """Hint for a header not found on the first sheet of a workbook with several."""
+    others = [s.title for s in sheets if s is not ws]
+    if not others:
+        return ""
+    return (f"; this was sheet {ws.title!r} — the workbook also has "
+            + ", ".join(repr(t) for t in others[:8])
+            + " (choose one with --sheet NAME)")
+
+
 def _read_excel(p: Path, fname: str, resolver: _ColumnResolver, sheet: str | int | None,
                 notes: list[str]) -> RawTable:
     import openpyxl  # noqa: PLC0415 (openpyxl is slow to import; only needed for Excel)
@@ -1161,7 +1171,12 @@ def _read_excel(p: Path, fname: str, resolver: _ColumnResolver, sheet: str | int
                          "sheets)")
         ws.reset_dimensions()
         rows = ws.iter_rows(min_row=1, values_only=True)
-        return _excel_table(rows, p, fname, resolver, notes, get_column_letter)
+        try:
+            return _excel_table(rows, p, fname, resolver, notes, get_column_letter)
+        except UnreadableFileError as exc:
+            if exc.message.startswith(("no header row found", "the worksheet is empty")):
+                exc.fix = (exc.fix or "") + _other_sheets(sheets, ws)
+            raise
     except (UnreadableFileError, InputError):
         raise
     except Exception as exc:  # damaged sheet XML

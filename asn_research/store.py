@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import __version__, privacy, readers, validation
-from .errors import InputError, StoreError
+from .errors import ConfigError, PrivacyError, StoreError
 from .instruments import Instrument, load_instrument
 
 __all__ = [
@@ -151,11 +151,11 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 
 def check_wave_id(wave: str) -> str:
-    """Return ``wave`` if it is a valid wave id, else raise InputError."""
+    """Return ``wave`` if it is a valid wave id, else raise ConfigError (a usage error)."""
     if not isinstance(wave, str) or not _WAVE_RE.match(wave):
-        raise InputError(
-            f"wave id {wave!r} is not valid",
-            fix="use letters, digits, '-', '_' or '.', e.g. 2025-1 or 2024-03 (max 64 characters)",
+        raise ConfigError(
+            f"wave id {wave!r} is not valid: use letters, digits, '-', '_' or '.', e.g. "
+            "2025-1 or 2024-03 (at most 64 characters)"
         )
     return wave
 
@@ -225,6 +225,10 @@ def detect_synthetic(path: Path, sha256: str, *, levels: int = 4) -> bool:
     The file must be listed under its relative path with the same SHA-256 and
     ``synthetic: true``; a renamed or edited file is not recognized.
     """
+    return _simulate_entry(path, sha256, levels=levels) is not None
+
+
+def _simulate_entry(path: Path, sha256: str, *, levels: int = 4) -> dict | None:
     path = path.resolve()
     for parent in list(path.parents)[:levels]:
         m = parent / "manifest.json"
@@ -244,8 +248,8 @@ def detect_synthetic(path: Path, sha256: str, *, levels: int = 4) -> bool:
                 and entry.get("sha256") == sha256
                 and entry.get("synthetic") is True
             ):
-                return True
-    return False
+                return entry
+    return None
 
 
 # --------------------------------------------------------------------------- tables
@@ -300,6 +304,8 @@ def ingest_file(
     synthetic: bool | None = None,
     reference_date: dt.date | None = None,
     progress: bool = False,
+    sheet: str | int | None = None,
+    allow_new_key: bool = False,
 ) -> IngestResult:
     """Validate a wave file and add it to the store.
 
@@ -323,6 +329,11 @@ def ingest_file(
         "Today" for date checks (default: the current date).
     progress : bool, optional
         Show a progress bar on the terminal.
+    sheet : str or int, optional
+        Excel only: the sheet to read.
+    allow_new_key : bool, optional
+        Accept a key whose fingerprint differs from the store's earlier ingests (their
+        respondent keys will not link to this wave's).
 
     Returns
     -------
@@ -335,6 +346,10 @@ def ingest_file(
     StoreError
         The wave already holds a different file and ``replace`` is False, or the store is
         busy or damaged.
+    PrivacyError
+        The key differs from the one the store was built with and ``allow_new_key`` is False.
+    ConfigError
+        The wave id is not valid.
 
     Notes
     -----
@@ -346,7 +361,7 @@ def ingest_file(
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     check_wave_id(wave)
     store_dir = Path(store) if store is not None else default_store()
-    table = readers.read_wave_file(src, instrument=inst)  # raises UnreadableFileError
+    table = readers.read_wave_file(src, instrument=inst, sheet=sheet)  # UnreadableFileError
     raw_sha = sha256_file(src)
 
     with _locked(store_dir):
@@ -379,6 +394,30 @@ def ingest_file(
             )
 
         k = key if key is not None else privacy.load_key()
+        fingerprints = {e.get("key_fingerprint") for e in manifest["ingests"]} - {None}
+        notes: list[str] = []
+        if fingerprints and k.fingerprint not in fingerprints:
+            if not allow_new_key:
+                raise PrivacyError(
+                    f"the pseudonymization key ({k.source}, fingerprint {k.fingerprint}) is not "
+                    f"the one this store was built with ({', '.join(sorted(fingerprints))}); "
+                    "respondents would not link across waves. Fix: use the original key "
+                    "(ASN_RESEARCH_KEY or ASN_RESEARCH_KEY_FILE), or pass --allow-new-key if "
+                    "you really mean to start new respondent keys"
+                )
+            notes.append(
+                "this wave uses a different pseudonymization key than earlier ingests: its "
+                "respondent keys do not link to theirs (--allow-new-key)"
+            )
+        same_file = [
+            e["wave"] for e in manifest["ingests"]
+            if e["instrument"] == inst.id and e["raw_sha256"] == raw_sha and e["wave"] != wave
+        ]
+        if same_file:
+            notes.append(
+                f"this exact file is also stored as {inst.id} wave(s) {', '.join(sorted(set(same_file)))}"
+                " — check the --wave id"
+            )
         bar = _progress_bar(len(inst.fields), src.name) if progress else None
         try:
             res = validation.validate_wave(
@@ -391,7 +430,10 @@ def ingest_file(
         finally:
             if bar:
                 bar.close()
-        is_synth = synthetic if synthetic is not None else detect_synthetic(src, raw_sha)
+        sim = _simulate_entry(src, raw_sha)
+        is_synth = synthetic if synthetic is not None else sim is not None
+        if sim is not None and sim.get("wave") not in (None, wave):
+            notes.append(f"the simulator wrote this file as wave {sim['wave']!r}, not {wave!r}")
 
         version = max((e["version"] for e in history), default=0) + 1
         rel_raw = Path("raw", inst.id, wave, f"{raw_sha[:16]}-{_safe_name(src.name)}")
@@ -431,15 +473,7 @@ def ingest_file(
             "columns_ignored": list(res.ignored_columns),
             "package_version": __version__,
         }
-        fingerprints = {e.get("key_fingerprint") for e in manifest["ingests"]}
-        fingerprints.discard(None)
-        notes = list(res.notes)
-        if fingerprints and k.fingerprint not in fingerprints:
-            notes.append(
-                "WARNING: this ingest used a different pseudonymization key than earlier ones "
-                "in this store; respondent keys will not link across waves"
-            )
-            log.warning(notes[-1])
+        notes = list(res.notes) + notes
         for e in history:
             e["current"] = False
         manifest["ingests"].append(entry)
@@ -488,6 +522,11 @@ def list_waves(store: str | os.PathLike[str] | None = None, *, all_versions: boo
         ``ingested_at``, ``current``; sorted by instrument and wave.
     """
     store_dir = Path(store) if store is not None else default_store()
+    if not store_dir.is_dir():
+        raise StoreError(
+            f"there is no store at {store_dir}; give the right --store folder "
+            "(or set ASN_RESEARCH_STORE), or ingest a wave to create it"
+        )
     entries = read_manifest(store_dir)["ingests"]
     if not all_versions:
         entries = [e for e in entries if e.get("current")]

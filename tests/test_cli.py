@@ -100,3 +100,72 @@ def test_unreadable_file_exit_1_without_traceback(run, tmp_path):
 def test_usage_error_exit_2(run, merit_csv):
     r = run("ingest", merit_csv, "-i", "merit")  # no --wave
     assert r.exit_code == 2 and "--wave" in r.output
+
+
+def test_bad_wave_id_is_a_usage_error(run, merit_csv, tmp_path):
+    r = run("ingest", merit_csv, "-i", "merit", "-w", "../evil", "--store", tmp_path / "s")
+    assert r.exit_code == 2 and "wave id" in r.output
+    assert not (tmp_path / "s").exists()
+
+
+def test_report_may_not_overwrite_input_or_store(run, merit_csv, tmp_path):
+    st = tmp_path / "s"
+    assert run("ingest", merit_csv, "-i", "merit", "-w", "2025-1", "--store", st).exit_code == 0
+    manifest = (st / "manifest.json").read_bytes()
+    original = merit_csv.read_bytes()
+    r = run("validate", merit_csv, "-i", "merit", "--report", merit_csv)
+    assert r.exit_code == 2 and "overwrite the input" in r.output
+    assert merit_csv.read_bytes() == original
+    r = run("ingest", merit_csv, "-i", "merit", "-w", "2025-2", "--store", st,
+            "--report", st / "problems.csv")
+    assert r.exit_code == 2 and "outside the store" in r.output
+    r = run("validate", merit_csv, "-i", "merit", "--report", tmp_path / "nope" / "r.csv")
+    assert r.exit_code == 2 and "does not exist" in r.output
+    r = run("ingest", merit_csv, "-i", "merit", "-w", "2025-3", "--store", st,
+            "--report", tmp_path / "nope" / "r.csv")
+    assert r.exit_code == 2
+    assert (st / "manifest.json").read_bytes() == manifest  # nothing stored before refusing
+
+
+def test_quiet_prints_nothing_on_success(run, merit_csv, tmp_path):
+    r = run("-q", "ingest", merit_csv, "-i", "merit", "-w", "2025-1", "--store", tmp_path / "s")
+    assert r.exit_code == 0 and r.output == ""
+
+
+def test_waves_on_a_missing_store_exit_4(run, tmp_path):
+    r = run("waves", "--store", tmp_path / "typo")
+    assert r.exit_code == 4 and "there is no store" in r.output
+
+
+def test_sheet_option_reads_a_later_sheet(run, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Petunjuk"
+    wb.active.append(["Isi data di lembar berikutnya"])
+    ws = wb.create_sheet("Data")
+    rows = [merit_row(i) for i in range(3)]
+    ws.append(list(rows[0]))
+    for row in rows:
+        ws.append(list(row.values()))
+    path = tmp_path / "two_sheets.xlsx"
+    wb.save(path)
+    r = run("validate", path, "-i", "merit")
+    assert r.exit_code == 1 and "'Data'" in r.output and "--sheet" in r.output
+    r = run("validate", path, "-i", "merit", "--sheet", "Data")
+    assert r.exit_code == 0 and "read 3, valid 3" in r.output
+    assert run("validate", path, "-i", "merit", "--sheet", "1").exit_code == 0
+
+
+def test_broken_pipe_is_not_an_internal_error(tmp_path):
+    import subprocess
+    import sys
+
+    cli = [sys.executable, "-c", "from asn_research.cli import main; main()"]
+    p1 = subprocess.Popen([*cli, "instruments", "show", "merit"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE)
+    p1.stdout.read(10)
+    p1.stdout.close()
+    err = p1.stderr.read().decode()
+    p1.stderr.close()
+    assert p1.wait() in (0, 141) and "internal error" not in err

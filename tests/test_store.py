@@ -11,7 +11,7 @@ import pytest
 from _helpers import all_text_under, merit_row, write_csv
 
 from asn_research import store
-from asn_research.errors import InputError, StoreError, UnreadableFileError
+from asn_research.errors import ConfigError, InputError, PrivacyError, StoreError, UnreadableFileError
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -148,12 +148,39 @@ def test_no_identifier_outside_raw(tmp_path):
 
 
 def test_bad_wave_id_and_missing_wave(tmp_path, merit_csv):
-    with pytest.raises(InputError, match="wave id"):
+    with pytest.raises(ConfigError, match="wave id"):
         store.ingest_file(merit_csv, instrument="merit", wave="../etc", store=tmp_path / "s")
+    _ingest(merit_csv, tmp_path / "s")
     with pytest.raises(StoreError, match="holds no merit wave 2030-1"):
         store.read_wave("merit", "2030-1", store=tmp_path / "s")
 
 
-def test_list_waves_empty_store(tmp_path):
-    df = store.list_waves(tmp_path / "nothing")
+def test_missing_store_is_an_error_not_an_empty_list(tmp_path):
+    with pytest.raises(StoreError, match="there is no store at"):
+        store.list_waves(tmp_path / "typo")
+    (tmp_path / "empty").mkdir()
+    df = store.list_waves(tmp_path / "empty")
     assert isinstance(df, pd.DataFrame) and df.empty
+
+
+def test_a_different_key_is_refused_unless_allowed(tmp_path, merit_csv, monkeypatch):
+    st = tmp_path / "store"
+    _ingest(merit_csv, st)
+    other = write_csv(tmp_path / "m2.csv", [merit_row(i) for i in range(3)])
+    monkeypatch.setenv("ASN_RESEARCH_KEY", "f" * 64)
+    with pytest.raises(PrivacyError, match="not the one this store was built with"):
+        store.ingest_file(other, instrument="merit", wave="2025-2", store=st,
+                          reference_date=TODAY)
+    assert len(store.list_waves(st)) == 1
+    res = store.ingest_file(other, instrument="merit", wave="2025-2", store=st,
+                            reference_date=TODAY, allow_new_key=True)
+    assert any("different pseudonymization key" in n for n in res.notes)
+    assert "f" * 64 not in (st / "manifest.json").read_text()
+
+
+def test_same_file_under_another_wave_is_flagged(tmp_path, merit_csv):
+    st = tmp_path / "store"
+    _ingest(merit_csv, st)
+    res = store.ingest_file(merit_csv, instrument="merit", wave="2025-01", store=st,
+                            reference_date=TODAY)
+    assert any("also stored as merit wave(s) 2025-1" in n for n in res.notes)
