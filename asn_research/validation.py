@@ -22,6 +22,7 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import logging
 import re
 import unicodedata
@@ -429,14 +430,17 @@ def validate_wave(
         )
     missing = [f for f in instrument.required_fields if f not in cols.fields]
     if missing:
+        other = _better_instrument(list(data.columns), instrument)
         raise InputError(
             f"required column(s) missing: {', '.join(missing)}",
             file=fname,
             row=raw.header_row,
             column=missing[0],
             fix=(
+                f"this file looks like the {other!r} questionnaire: use --instrument {other}"
+                if other else
                 "add the column(s) to the header with these exact names (or their Indonesian/"
-                "English question text); nothing was stored"
+                "English question text); the file was rejected as a whole"
             ),
         )
 
@@ -475,7 +479,7 @@ def validate_wave(
                 )
             out[f.name] = values
         elif f.type == "select_multiple":
-            _select_multiple(f, instrument, data, cols, problems, out)
+            _select_multiple(f, instrument, data, cols, problems, out, notes)
 
     # ---- other fields
     for f in instrument.fields:
@@ -570,7 +574,7 @@ def validate_wave(
                     file=fname,
                     row=raw.header_row,
                     column=f.name,
-                    fix="add the column to the file; nothing was stored",
+                    fix="add the column to the file; the file was rejected as a whole",
                 )
             problems.add(
                 triggered & col(f.name).isna().to_numpy(),
@@ -601,6 +605,24 @@ def validate_wave(
 
     issues = problems.frame(source_rows)
     bad_pos = np.unique(issues["pos"].to_numpy())
+    if instrument.unique and all(u in cols.fields for u in instrument.unique) and len(bad_pos):
+        keyframe = pd.DataFrame(
+            {u: (dup_keys[u] if u in dup_keys else out.get(u, col(u))) for u in instrument.unique}
+        ).reset_index(drop=True)
+        complete = keyframe.notna().all(axis=1).to_numpy()
+        bad_mask = np.zeros(n, dtype=bool)
+        bad_mask[bad_pos] = True
+        bad_keys = keyframe[complete & bad_mask].drop_duplicates()
+        both = (
+            keyframe[complete & ~bad_mask].reset_index()
+            .merge(bad_keys, on=list(instrument.unique))["index"]
+        )
+        if len(both):
+            rows_kept = ", ".join(str(source_rows[i]) for i in both[:8])
+            notes.append(
+                f"{len(both)} stored row(s) share their {'+'.join(instrument.unique)} with a "
+                f"quarantined row (stored rows {rows_kept}); check which copy is right"
+            )
     good = np.ones(n, dtype=bool)
     good[bad_pos] = False
 
@@ -655,6 +677,20 @@ def validate_wave(
             "columns not in the instrument were not stored: " + ", ".join(cols.ignored[:12])
             + (" …" if len(cols.ignored) > 12 else "")
         )
+    absent = [
+        f.name for f in instrument.fields
+        if f.name not in cols.fields and f.name not in cols.multi_options
+    ]
+    if absent:
+        notes.append(
+            f"{len(absent)} optional column(s) of the instrument are not in the file and are "
+            "stored empty: " + ", ".join(absent[:12]) + (" …" if len(absent) > 12 else "")
+        )
+        for col_name in cols.ignored:
+            near = difflib.get_close_matches(col_name.casefold(), absent, n=1, cutoff=0.75)
+            if near:
+                notes.append(f"did you mean {near[0]!r} for the column {col_name!r}? "
+                             "Rename the header and validate again")
     dropped_meta = sorted(set(cols.meta) - {_SUBMISSION_ID, _SUBMITTED_AT})
     if dropped_meta:
         notes.append("KoboToolbox metadata not stored: " + ", ".join(dropped_meta))
@@ -671,6 +707,23 @@ def validate_wave(
         ignored_columns=tuple(cols.ignored),
         notes=tuple(notes),
     )
+
+
+def _better_instrument(columns: list[str], instrument: Instrument) -> str | None:
+    """The id of another instrument whose fields the header matches better, if any."""
+    from .instruments import list_instruments
+
+    names = {str(c).rpartition("/")[2] for c in columns}
+    mine = len(names & set(instrument.field_names))
+    best, best_n = None, mine
+    folder = instrument.source.parent if instrument.source else None
+    for other in list_instruments(folder):
+        if other.id == instrument.id:
+            continue
+        hits = len(names & set(other.field_names))
+        if hits > best_n and set(other.required_fields) <= names:
+            best, best_n = other.id, hits
+    return best
 
 
 def _empty_like(f: Field, inst: Instrument, n: int) -> pd.Series:
@@ -712,7 +765,7 @@ def _fmt_range(f: Field) -> str:
     return f"{lo} to {hi}"
 
 
-def _select_multiple(f, inst, data, cols, problems, out) -> None:
+def _select_multiple(f, inst, data, cols, problems, out, notes) -> None:
     cl = inst.choice_list(f.list_name)
     values = [str(v) for v in cl.values]
     chosen = {v: np.zeros(len(data), dtype=bool) for v in values}
@@ -735,25 +788,37 @@ def _select_multiple(f, inst, data, cols, problems, out) -> None:
             parsed.append((ok, bad))
         has = codes >= 0
         answered |= has
-        bad_mask = np.zeros(len(data), dtype=bool)
+        bad_reason = np.empty(len(data), dtype=object)
         for i, (ok, bad) in enumerate(parsed):
             rows = codes == i
             for v in ok:
                 chosen[v] |= rows
             if bad:
-                bad_mask |= rows
+                bad_reason[rows] = "contains an answer that is not allowed: " + ", ".join(
+                    repr(b[:30]) for b in bad[:3]
+                )
         problems.add(
-            bad_mask, f.name, "contains an answer that is not allowed",
+            bad_reason != None,  # noqa: E711  (element-wise on an object array)
+            f.name, bad_reason,
             f"separate codes with spaces; allowed: {cl.describe('id')}",
         )
+    from_text = {v: c.copy() for v, c in chosen.items()} if f.name in cols.fields else None
+    disagree = np.zeros(len(data), dtype=bool)
     for opt, colname in cols.multi_options.get(f.name, {}).items():
         s = data[colname].fillna("").map(_norm)
         is_true = s.isin(_TRUE).to_numpy()
         is_false = s.isin(_FALSE).to_numpy()
         problems.add(~(is_true | is_false), f.name, f"option column {colname!r} is not 0/1",
                      "write 1 for chosen and 0 (or nothing) for not chosen")
+        if from_text is not None:
+            disagree |= data[cols.fields[f.name]].notna().to_numpy() & (from_text[opt] != is_true)
         chosen[opt] |= is_true
         answered |= is_true | (data[colname].notna().to_numpy() & is_false)
+    if disagree.any():
+        notes.append(
+            f"{f.name}: in {int(disagree.sum())} row(s) the answer text and the 0/1 option "
+            "columns disagree; every option marked in either was kept"
+        )
     for v in values:
         out[f"{f.name}__{v}"] = pd.Series(chosen[v], dtype="boolean").where(answered, pd.NA)
 

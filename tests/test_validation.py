@@ -185,3 +185,42 @@ def test_kobo_style_export_with_option_columns_and_duplicate_uuid(tmp_path, meri
 def test_validate_without_key_has_no_pseudonyms(tmp_path, merit):
     res = _validate(write_csv(tmp_path / "m.csv", [merit_row(0)]), merit, key=False)
     assert "respondent_key" not in res.valid.columns and "nip" not in res.valid.columns
+
+
+def test_misspelled_and_absent_columns_are_named(tmp_path, merit):
+    rows = [{("rtc_rs1" if k == "rtc_rs_1" else k): v for k, v in merit_row(i).items()}
+            for i in range(3)]
+    res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
+    assert res.rows_valid == 3
+    text = " | ".join(res.notes)
+    assert "stored empty: rtc_rs_1" in text
+    assert "did you mean 'rtc_rs_1' for the column 'rtc_rs1'?" in text
+
+
+def test_wrong_instrument_suggests_the_right_one(tmp_path):
+    training = instruments.load_instrument("training")
+    path = write_csv(tmp_path / "m.csv", [merit_row(i) for i in range(2)])
+    with pytest.raises(InputError, match="use --instrument merit"):
+        _validate(path, training)
+
+
+def test_duplicate_of_a_quarantined_row_is_stored_with_a_note(tmp_path, merit):
+    rows = [merit_row(i) for i in range(4)]
+    rows[1]["rtc_rs_1"] = "9"                   # first copy is bad (line 3)...
+    rows.append(merit_row(1))                   # ...a corrected copy follows (line 6)
+    res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
+    assert (res.rows_valid, res.rows_quarantined) == (4, 1)
+    assert any("share their nip with a quarantined row (stored rows 6)" in n for n in res.notes)
+
+
+def test_select_multiple_names_the_bad_option_and_flags_disagreement(tmp_path, merit):
+    rows = [merit_row(i) for i in range(1, 4)]
+    rows[0]["dlg_formats"] = "sosialisasi zoom"
+    res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
+    assert "not allowed: 'zoom'" in _issue(res, 2)
+    kobo = [dict(merit_row(1), **{"dlg_formats/daring": "1", "dlg_formats/sosialisasi": "0"})]
+    kobo[0]["dlg_formats"] = "sosialisasi"
+    res = _validate(write_csv(tmp_path / "k.csv", kobo), merit)
+    assert res.rows_valid == 1
+    assert any("disagree" in n for n in res.notes)
+    assert res.valid.loc[0, "dlg_formats__daring"] and res.valid.loc[0, "dlg_formats__sosialisasi"]
