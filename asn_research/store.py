@@ -324,7 +324,8 @@ def ingest_file(
     key : PseudonymKey, optional
         Pseudonymization key (default :func:`asn_research.privacy.load_key`).
     synthetic : bool, optional
-        Mark the data as synthetic; by default detected from a simulate manifest.
+        Mark the data as synthetic; by default detected from the simulator's
+        ``_synthetic`` column or from a simulate ``manifest.json`` listing this file.
     reference_date : datetime.date, optional
         "Today" for date checks (default: the current date).
     progress : bool, optional
@@ -431,7 +432,7 @@ def ingest_file(
             if bar:
                 bar.close()
         sim = _simulate_entry(src, raw_sha)
-        is_synth = synthetic if synthetic is not None else sim is not None
+        is_synth = synthetic if synthetic is not None else (sim is not None or res.synthetic_marked)
         if sim is not None and sim.get("wave") not in (None, wave):
             notes.append(f"the simulator wrote this file as wave {sim['wave']!r}, not {wave!r}")
 

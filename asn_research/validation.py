@@ -42,7 +42,7 @@ from .instruments import Choice, ChoiceList, Field, Instrument
 if TYPE_CHECKING:
     from .readers import RawTable
 
-__all__ = ["KOBO_META", "ValidationResult", "validate_wave"]
+__all__ = ["KOBO_META", "SYNTHETIC_COLUMN", "ValidationResult", "validate_wave"]
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,9 @@ KOBO_META = frozenset(
         "formhub/uuid", "uuid",
     }
 )
+#: A column ``asn-research simulate`` writes into every file (value 1 on every row): data
+#: carrying it are treated as synthetic wherever the file travels. It is never stored.
+SYNTHETIC_COLUMN = "_synthetic"
 _SUBMISSION_ID = "_uuid"
 _SUBMITTED_AT = "_submission_time"
 _MULTI_SEPARATORS = re.compile(r"[,;]\s*|\s+")
@@ -88,6 +91,8 @@ class ValidationResult:
         Columns in the file that the instrument does not define; never stored.
     notes : tuple of str
         Plain-language notes (from reading and validating).
+    synthetic_marked : bool
+        True when the file carries the simulator's ``_synthetic`` column set on every row.
     """
 
     instrument_id: str
@@ -101,6 +106,7 @@ class ValidationResult:
     rows_quarantined: int
     ignored_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    synthetic_marked: bool = False
 
     def summary(self) -> str:
         """One line: read N, valid S, quarantined Q."""
@@ -341,7 +347,7 @@ def _map_columns(raw_cols: list[str], inst: Instrument) -> _Columns:
         if col in names:
             fields[col] = col
             continue
-        if col in KOBO_META:
+        if col in KOBO_META or col == SYNTHETIC_COLUMN:
             meta[col] = col
             continue
         matched = False
@@ -691,7 +697,16 @@ def validate_wave(
             if near:
                 notes.append(f"did you mean {near[0]!r} for the column {col_name!r}? "
                              "Rename the header and validate again")
-    dropped_meta = sorted(set(cols.meta) - {_SUBMISSION_ID, _SUBMITTED_AT})
+    marked = False
+    if SYNTHETIC_COLUMN in cols.meta:
+        flag = data[SYNTHETIC_COLUMN].fillna("").map(_norm)
+        marked = bool(len(flag)) and bool(flag.isin(_TRUE).all())
+        notes.append(
+            "the file is marked SYNTHETIC (simulated data)" if marked else
+            f"the {SYNTHETIC_COLUMN} column is not 1 on every row; the file is not treated "
+            "as synthetic"
+        )
+    dropped_meta = sorted(set(cols.meta) - {_SUBMISSION_ID, _SUBMITTED_AT, SYNTHETIC_COLUMN})
     if dropped_meta:
         notes.append("KoboToolbox metadata not stored: " + ", ".join(dropped_meta))
     return ValidationResult(
@@ -706,6 +721,7 @@ def validate_wave(
         rows_quarantined=len(quarantine),
         ignored_columns=tuple(cols.ignored),
         notes=tuple(notes),
+        synthetic_marked=marked,
     )
 
 

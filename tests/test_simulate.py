@@ -310,7 +310,9 @@ def test_cp1252_file_has_windows_conventions(root, manifest):
     data = (root / e["file"]).read_bytes()
     assert b"\r\n" in data and not data.startswith(b"\xef\xbb\xbf")
     text = data.decode("cp1252")
-    assert text.splitlines()[0].count(";") == len(load_instrument("training").fields) - 1
+    # the instrument fields plus the _synthetic marker column
+    assert text.splitlines()[0].count(";") == len(load_instrument("training").fields)
+    assert text.splitlines()[0].endswith(";_synthetic")
     assert any("," in line.split(";")[21] for line in text.splitlines()[1:] if
                len(line.split(";")) > 21 and line.split(";")[21])  # l2_pre_pct "72,5"
     assert any(e2.get("encoding") == "utf-8-sig" and

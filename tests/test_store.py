@@ -184,3 +184,19 @@ def test_same_file_under_another_wave_is_flagged(tmp_path, merit_csv):
     res = store.ingest_file(merit_csv, instrument="merit", wave="2025-01", store=st,
                             reference_date=TODAY)
     assert any("also stored as merit wave(s) 2025-1" in n for n in res.notes)
+
+
+def test_simulated_file_stays_synthetic_when_copied(tmp_path):
+    from asn_research.simulate import simulate
+
+    out = tmp_path / "sim"
+    simulate(out, seed=3, size="small")
+    src = next((out / "merit").glob("merit_2024-1*"))
+    copy = tmp_path / "elsewhere" / src.name
+    copy.parent.mkdir()
+    copy.write_bytes(src.read_bytes())  # no manifest.json beside it any more
+    res = store.ingest_file(copy, instrument="merit", wave="2024-1", store=tmp_path / "st",
+                            reference_date=TODAY)
+    assert res.synthetic is True
+    assert any("SYNTHETIC" in n for n in res.notes)
+    assert "_synthetic" not in store.read_wave("merit", "2024-1", store=tmp_path / "st").columns

@@ -43,6 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from ..validation import SYNTHETIC_COLUMN
 from ..instruments import Instrument
 from .mess import MessResult, inject_mess
 from .world import component_rng
@@ -213,9 +214,12 @@ def _layout(
 ) -> tuple[list[str], list[np.ndarray]]:
     """Headers and columns of the file (Kobo paths, option and metadata columns)."""
     cells = mess.cells
+    # every row carries the marker column, so the data stay marked synthetic even when a
+    # file is copied away from its manifest.json (ingest reads it; it is never stored)
+    marker = np.full(mess.order.size, "1", dtype=object)
     if not fmt.is_kobo:
         names = list(instrument.field_names)
-        return names, [cells[c] for c in names]
+        return [*names, SYNTHETIC_COLUMN], [*(cells[c] for c in names), marker]
     headers: list[str] = []
     cols: list[np.ndarray] = []
     for f in instrument.fields:
@@ -236,13 +240,14 @@ def _layout(
           + secs.astype("timedelta64[s]"))
     sub_src = np.datetime_as_string(ts).astype(object)
     n = mess.order.size
-    headers += ["_id", "_uuid", "_submission_time", "_index"]
+    headers += ["_id", "_uuid", "_submission_time", "_index", SYNTHETIC_COLUMN]
     cols += [
         np.char.mod("%d", np.arange(id_base + first_index, id_base + first_index + n)
                     ).astype(object),
         uuid_src[mess.order],
         sub_src[mess.order],
         np.char.mod("%d", np.arange(first_index + 1, first_index + n + 1)).astype(object),
+        marker,
     ]
     return headers, cols
 
