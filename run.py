@@ -45,7 +45,7 @@ def _run(cmd: list[str], **kw) -> None:
 
 
 def setup() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036  (run.py may be started by an old python3)
         sys.exit(f"asn-research needs Python >= 3.11; this is {sys.version.split()[0]}")
     if not PY.exists():
         _say(f"creating virtual environment {VENV}")

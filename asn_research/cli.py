@@ -86,8 +86,11 @@ class _Group(click.Group):
 
 
 def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else (logging.INFO if verbose == 1 else
-                                         logging.DEBUG if verbose > 1 else logging.WARNING)
+    level = (
+        logging.ERROR
+        if quiet
+        else (logging.INFO if verbose == 1 else logging.DEBUG if verbose > 1 else logging.WARNING)
+    )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     root = logging.getLogger("asn_research")
@@ -99,8 +102,12 @@ def _setup_logging(verbose: int, quiet: bool) -> None:
 @click.group(cls=_Group, epilog=_EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="asn-research")
 @click.option("-v", "--verbose", count=True, help="More messages (-vv for debug).")
-@click.option("-q", "--quiet", is_flag=True,
-              help="Only errors (give it before the command: asn-research -q ingest ...).")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Only errors (give it before the command: asn-research -q ingest ...).",
+)
 @click.option("--debug", is_flag=True, hidden=True, help="Show tracebacks of internal errors.")
 @click.pass_context
 def main(ctx: click.Context, verbose: int, quiet: bool, debug: bool) -> None:
@@ -150,9 +157,13 @@ def instruments(ctx: click.Context, as_json: bool) -> None:
         click.echo(json.dumps(items, indent=2, ensure_ascii=False))
         return
     for it in items:
-        click.echo(f"{it['id']:<10} v{it['version']:<7} {it['n_fields']:>3} fields  {it['title_en']}")
-    click.echo("\nDetails: asn-research instruments show ID;  XLSForm: asn-research instruments "
-               "export ID --xlsform OUT.xlsx")
+        click.echo(
+            f"{it['id']:<10} v{it['version']:<7} {it['n_fields']:>3} fields  {it['title_en']}"
+        )
+    click.echo(
+        "\nDetails: asn-research instruments show ID;  XLSForm: asn-research instruments "
+        "export ID --xlsform OUT.xlsx"
+    )
 
 
 @instruments.command("show")
@@ -164,8 +175,10 @@ def instruments_show(instrument_id: str, lang: str) -> None:
 
     inst = load_instrument(instrument_id)
     click.echo(f"{inst.id} v{inst.version} — {inst.title_id if lang == 'id' else inst.title_en}")
-    click.echo(f"respondents: {inst.respondent}; one row per {'+'.join(inst.unique) or 'submission'}"
-               " per wave\n")
+    click.echo(
+        f"respondents: {inst.respondent}; one row per {'+'.join(inst.unique) or 'submission'}"
+        " per wave\n"
+    )
     for f in inst.fields:
         flags = []
         if f.required:
@@ -177,8 +190,10 @@ def instruments_show(instrument_id: str, lang: str) -> None:
         if f.minimum is not None or f.maximum is not None:
             flags.append(f"range {f.minimum}..{f.maximum}")
         kind = f.type + (f" [{f.list_name}]" if f.list_name else "")
-        click.echo(f"  {f.name:<16} {kind:<28} {f.label(lang)}"
-                   + (f"  ({'; '.join(flags)})" if flags else ""))
+        click.echo(
+            f"  {f.name:<16} {kind:<28} {f.label(lang)}"
+            + (f"  ({'; '.join(flags)})" if flags else "")
+        )
     for name, cl in sorted(inst.choice_lists.items()):
         if len(cl.choices) <= 7:
             click.echo(f"\n  answers [{name}]: {cl.describe(lang)}")
@@ -191,19 +206,30 @@ def instruments_show(instrument_id: str, lang: str) -> None:
 
 @instruments.command("export")
 @click.argument("instrument_id")
-@click.option("--xlsform", "xlsform_out", type=click.Path(path_type=Path), required=True,
-              help="Write an XLSForm (.xlsx) for KoboToolbox / ODK here (a file name ending "
-                   "in .xlsx, or an existing folder: then <folder>/<ID>.xlsx).")
-@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
-              help="Default form language.")
+@click.option(
+    "--xlsform",
+    "xlsform_out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Write an XLSForm (.xlsx) for KoboToolbox / ODK here (a file name ending "
+    "in .xlsx, or an existing folder: then <folder>/<ID>.xlsx).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["id", "en"]),
+    default="id",
+    show_default=True,
+    help="Default form language.",
+)
 def instruments_export(instrument_id: str, xlsform_out: Path, lang: str) -> None:
     """Export an instrument as an XLSForm for KoboToolbox or ODK."""
     from . import xlsform
     from .instruments import load_instrument
 
     if not xlsform_out.is_dir() and xlsform_out.suffix.lower() != ".xlsx":
-        raise click.BadParameter("give a file name ending in .xlsx or an existing folder",
-                                 param_hint="--xlsform")
+        raise click.BadParameter(
+            "give a file name ending in .xlsx or an existing folder", param_hint="--xlsform"
+        )
     out = xlsform.to_xlsform(load_instrument(instrument_id), xlsform_out, default_language=lang)
     _say(f"wrote {out}")
 
@@ -228,19 +254,22 @@ def _check_report(report: Path | None, file: Path, store: Path | None = None) ->
     if report is None:
         return
     if report.suffix.lower() != ".csv":
-        raise click.BadParameter("the problem list is a CSV file: give a name ending in .csv",
-                                 param_hint="--report")
+        raise click.BadParameter(
+            "the problem list is a CSV file: give a name ending in .csv", param_hint="--report"
+        )
     if not report.parent.is_dir():
-        raise click.BadParameter(f"the folder {str(report.parent)!r} does not exist",
-                                 param_hint="--report")
+        raise click.BadParameter(
+            f"the folder {str(report.parent)!r} does not exist", param_hint="--report"
+        )
     target = report.resolve()
     if file.exists() and target == file.resolve():
         raise click.BadParameter("this would overwrite the input file", param_hint="--report")
     if store is not None:
         sroot = store.resolve()
         if target == sroot or sroot in target.parents:
-            raise click.BadParameter("write the problem list outside the store folder",
-                                     param_hint="--report")
+            raise click.BadParameter(
+                "write the problem list outside the store folder", param_hint="--report"
+            )
 
 
 def _write_report(issues, report: Path | None, file_name: str) -> None:
@@ -256,8 +285,7 @@ def _sheet(sheet: str | None) -> str | int | None:
     return int(sheet) if sheet is not None and sheet.isdigit() else sheet
 
 
-def _finish(summary: str, res, *, file: Path, show: int, report: Path | None,
-            strict: bool) -> None:
+def _finish(summary: str, res, *, file: Path, show: int, report: Path | None, strict: bool) -> None:
     """Print the summary, notes and problems of validate/ingest; apply --report/--strict."""
     _say(summary)
     for note in res.notes:
@@ -270,14 +298,20 @@ def _finish(summary: str, res, *, file: Path, show: int, report: Path | None,
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-i", "--instrument", "instrument_id", required=True, help="Instrument id, e.g. merit.")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write every problem (row, column, reason, fix) to this CSV.")
+@click.option(
+    "-i", "--instrument", "instrument_id", required=True, help="Instrument id, e.g. merit."
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write every problem (row, column, reason, fix) to this CSV.",
+)
 @click.option("--show", default=20, show_default=True, help="How many problems to print.")
 @click.option("--strict", is_flag=True, help="Exit with code 6 if any row would be quarantined.")
 @click.option("--sheet", help="Excel only: the sheet to read (name, or 0-based position).")
-def validate(file: Path, instrument_id: str, report: Path | None, show: int, strict: bool,
-             sheet: str | None) -> None:
+def validate(
+    file: Path, instrument_id: str, report: Path | None, show: int, strict: bool, sheet: str | None
+) -> None:
     """Check FILE against an instrument and list every problem. Writes nothing.
 
     Prints: read N, valid S, would be quarantined Q (S + Q = N), then the problems
@@ -290,31 +324,65 @@ def validate(file: Path, instrument_id: str, report: Path | None, show: int, str
     inst = load_instrument(instrument_id)
     raw = readers.read_wave_file(file, instrument=inst, sheet=_sheet(sheet))
     res = validation.validate_wave(raw, inst, key=None)
-    _finish(f"{file.name}: read {res.rows_read}, valid {res.rows_valid}, would be "
-            f"quarantined {res.rows_quarantined}  (nothing written)",
-            res, file=file, show=show, report=report, strict=strict)
+    _finish(
+        f"{file.name}: read {res.rows_read}, valid {res.rows_valid}, would be "
+        f"quarantined {res.rows_quarantined}  (nothing written)",
+        res,
+        file=file,
+        show=show,
+        report=report,
+        strict=strict,
+    )
 
 
 @main.command()
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-i", "--instrument", "instrument_id", required=True, help="Instrument id, e.g. merit.")
-@click.option("-w", "--wave", required=True, help="Wave id, e.g. 2025-1 (ASN) or 2024-03 (SKM month).")
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
-              help="Store folder [default: $ASN_RESEARCH_STORE or data/store].")
-@click.option("--replace", is_flag=True,
-              help="Store a different file for a wave that has one (the old version is kept).")
-@click.option("--report", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write every problem (row, column, reason, fix) to this CSV.")
+@click.option(
+    "-i", "--instrument", "instrument_id", required=True, help="Instrument id, e.g. merit."
+)
+@click.option(
+    "-w", "--wave", required=True, help="Wave id, e.g. 2025-1 (ASN) or 2024-03 (SKM month)."
+)
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Store folder [default: $ASN_RESEARCH_STORE or data/store].",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Store a different file for a wave that has one (the old version is kept).",
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write every problem (row, column, reason, fix) to this CSV.",
+)
 @click.option("--show", default=20, show_default=True, help="How many problems to print.")
-@click.option("--strict", is_flag=True,
-              help="Exit with code 6 if any row was quarantined (the valid rows are still stored).")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit with code 6 if any row was quarantined (the valid rows are still stored).",
+)
 @click.option("--sheet", help="Excel only: the sheet to read (name, or 0-based position).")
-@click.option("--allow-new-key", is_flag=True,
-              help="Accept a pseudonymization key that differs from the one the store was "
-                   "built with (new respondent keys will NOT link to earlier waves).")
-def ingest(file: Path, instrument_id: str, wave: str, store: Path | None, replace: bool,
-           report: Path | None, show: int, strict: bool, sheet: str | None,
-           allow_new_key: bool) -> None:
+@click.option(
+    "--allow-new-key",
+    is_flag=True,
+    help="Accept a pseudonymization key that differs from the one the store was "
+    "built with (new respondent keys will NOT link to earlier waves).",
+)
+def ingest(
+    file: Path,
+    instrument_id: str,
+    wave: str,
+    store: Path | None,
+    replace: bool,
+    report: Path | None,
+    show: int,
+    strict: bool,
+    sheet: str | None,
+    allow_new_key: bool,
+) -> None:
     """Validate FILE and add it to the store as WAVE of an instrument.
 
     Valid rows are stored (identifiers replaced by keyed pseudonyms); rows with problems go
@@ -326,15 +394,25 @@ def ingest(file: Path, instrument_id: str, wave: str, store: Path | None, replac
 
     store_mod.check_wave_id(wave)
     _check_report(report, file, store if store is not None else store_mod.default_store())
-    res = store_mod.ingest_file(file, instrument=instrument_id, wave=wave, store=store,
-                                replace=replace, progress=sys.stderr.isatty(),
-                                sheet=_sheet(sheet), allow_new_key=allow_new_key)
+    res = store_mod.ingest_file(
+        file,
+        instrument=instrument_id,
+        wave=wave,
+        store=store,
+        replace=replace,
+        progress=sys.stderr.isatty(),
+        sheet=_sheet(sheet),
+        allow_new_key=allow_new_key,
+    )
     _finish(res.summary(), res, file=file, show=show, report=report, strict=strict)
 
 
 @main.command()
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
-              help="Store folder [default: $ASN_RESEARCH_STORE or data/store].")
+@click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Store folder [default: $ASN_RESEARCH_STORE or data/store].",
+)
 @click.option("--all", "all_versions", is_flag=True, help="Include replaced versions.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
 def waves(store: Path | None, all_versions: bool, as_json: bool) -> None:
@@ -348,8 +426,16 @@ def waves(store: Path | None, all_versions: bool, as_json: bool) -> None:
     if df.empty:
         click.echo("the store is empty; add a wave with `asn-research ingest`")
         return
-    cols = ["instrument", "wave", "version", "rows_read", "rows_stored", "rows_quarantined",
-            "synthetic", "source_name"]
+    cols = [
+        "instrument",
+        "wave",
+        "version",
+        "rows_read",
+        "rows_stored",
+        "rows_quarantined",
+        "synthetic",
+        "source_name",
+    ]
     if all_versions:
         cols.append("current")
     click.echo(df[cols].to_string(index=False))
@@ -370,13 +456,28 @@ def _program() -> str:
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write the synthetic wave files, manifest.json and truth.json.")
-@click.option("--seed", default=2026, show_default=True, help="Random seed (same seed, same bytes).")
-@click.option("--size", type=click.Choice(["small", "city", "national"]), default="small",
-              show_default=True, help="small: tests; city: ≈ Tangerang Selatan; national: ≥ 1M ASN.")
-@click.option("--messy-fraction", default=None, type=float,
-              help="Share of rows with deliberate errors [default: the simulator's].")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the synthetic wave files, manifest.json and truth.json.",
+)
+@click.option(
+    "--seed", default=2026, show_default=True, help="Random seed (same seed, same bytes)."
+)
+@click.option(
+    "--size",
+    type=click.Choice(["small", "city", "national"]),
+    default="small",
+    show_default=True,
+    help="small: tests; city: ≈ Tangerang Selatan; national: ≥ 1M ASN.",
+)
+@click.option(
+    "--messy-fraction",
+    default=None,
+    type=float,
+    help="Share of rows with deliberate errors [default: the simulator's].",
+)
 def simulate(out: Path, seed: int, size: str, messy_fraction: float | None) -> None:
     """Write SYNTHETIC Tangerang Selatan survey waves with known ground truth."""
     from . import simulate as sim
@@ -387,8 +488,13 @@ def simulate(out: Path, seed: int, size: str, messy_fraction: float | None) -> N
 
 
 @main.command()
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("data/demo"),
-              show_default=True, help="Demo folder: waves/ and store/ are made inside.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("data/demo"),
+    show_default=True,
+    help="Demo folder: waves/ and store/ are made inside.",
+)
 @click.option("--seed", default=2026, show_default=True)
 @click.option("--size", type=click.Choice(["small", "city"]), default="small", show_default=True)
 def demo(out: Path, seed: int, size: str) -> None:
@@ -407,10 +513,16 @@ def demo(out: Path, seed: int, size: str) -> None:
     from tqdm.auto import tqdm
 
     totals = {"read": 0, "stored": 0, "quarantined": 0}
-    for entry in tqdm(manifest["files"], desc="ingesting", unit="file",
-                      disable=not sys.stderr.isatty()):
-        res = store_mod.ingest_file(waves_dir / entry["file"], instrument=entry["instrument"],
-                                    wave=entry["wave"], store=store_dir, replace=True)
+    for entry in tqdm(
+        manifest["files"], desc="ingesting", unit="file", disable=not sys.stderr.isatty()
+    ):
+        res = store_mod.ingest_file(
+            waves_dir / entry["file"],
+            instrument=entry["instrument"],
+            wave=entry["wave"],
+            store=store_dir,
+            replace=True,
+        )
         totals["read"] += res.rows_read
         totals["stored"] += res.rows_stored
         totals["quarantined"] += res.rows_quarantined
@@ -423,8 +535,11 @@ def demo(out: Path, seed: int, size: str) -> None:
     if totals["quarantined"] == expected:
         _say(f"the quarantine caught exactly the {expected} rows the simulator made messy")
     else:
-        log.warning("the simulator made %d rows messy but %d were quarantined; please report",
-                    expected, totals["quarantined"])
+        log.warning(
+            "the simulator made %d rows messy but %d were quarantined; please report",
+            expected,
+            totals["quarantined"],
+        )
     _say(f"see the store with: {_program()} waves --store {store_dir}")
     _say("reports: rendering lands with the analysis issues; nothing to render yet.")
 

@@ -401,14 +401,31 @@ def _load_cached(path: Path, _mtime: int) -> Instrument:
     return _build(doc, path)
 
 
-_CHOICE_KEYS = frozenset({"value", "id", "en", "aliases", "verified", "size", "opd",
-                          "online_permits"})
-_FIELD_KEYS = frozenset({"name", "type", "label", "hint", "group", "required", "required_when",
-                         "list", "min", "max"})
-_SCALE_KEYS = frozenset({"name", "label", "items", "reverse", "min_answered", "subscales",
-                         "reference"})
-_TOP_KEYS = frozenset({"id", "version", "title", "description", "respondent", "respondent_id",
-                       "unique", "date_field", "groups", "choice_lists", "fields", "scales"})
+_CHOICE_KEYS = frozenset(
+    {"value", "id", "en", "aliases", "verified", "size", "opd", "online_permits"}
+)
+_FIELD_KEYS = frozenset(
+    {"name", "type", "label", "hint", "group", "required", "required_when", "list", "min", "max"}
+)
+_SCALE_KEYS = frozenset(
+    {"name", "label", "items", "reverse", "min_answered", "subscales", "reference"}
+)
+_TOP_KEYS = frozenset(
+    {
+        "id",
+        "version",
+        "title",
+        "description",
+        "respondent",
+        "respondent_id",
+        "unique",
+        "date_field",
+        "groups",
+        "choice_lists",
+        "fields",
+        "scales",
+    }
+)
 
 
 def _check_keys(obj: dict[str, Any], allowed: frozenset[str], where: str) -> None:
@@ -421,9 +438,7 @@ def _check_keys(obj: dict[str, Any], allowed: frozenset[str], where: str) -> Non
         )
 
 
-def _labels(
-    obj: Any, where: str, *, required: bool = True, strict: bool = True
-) -> tuple[str, str]:
+def _labels(obj: Any, where: str, *, required: bool = True, strict: bool = True) -> tuple[str, str]:
     if obj is None and not required:
         return "", ""
     if isinstance(obj, dict) and all(isinstance(obj.get(k), str) for k in _LANGS):
@@ -483,9 +498,7 @@ def _build(doc: dict[str, Any], path: Path) -> Instrument:
     for key in ("id", "version", "title", "fields"):
         if key not in doc:
             raise InstrumentError(f"{name}: missing top-level key {key!r}")
-    lists = {
-        k: _choice_list(k, v, path) for k, v in (doc.get("choice_lists") or {}).items()
-    }
+    lists = {k: _choice_list(k, v, path) for k, v in (doc.get("choice_lists") or {}).items()}
     groups = {
         g["name"]: _labels(g.get("label"), f"{name}: group {g.get('name')!r}")
         for g in doc.get("groups") or []
@@ -534,11 +547,14 @@ def _build(doc: dict[str, Any], path: Path) -> Instrument:
     for f in fields:
         rw = f.required_when
         if rw is not None and (
-            not isinstance(rw, dict) or rw.get("field") not in by_name
-            or not isinstance(rw.get("in"), list) or set(rw) != {"field", "in"}
+            not isinstance(rw, dict)
+            or rw.get("field") not in by_name
+            or not isinstance(rw.get("in"), list)
+            or set(rw) != {"field", "in"}
         ):
             raise InstrumentError(
-                f"{name}: field {f.name!r}: required_when needs {{field: <existing field>, in: [...]}}"
+                f"{name}: field {f.name!r}: required_when needs "
+                "{field: <existing field>, in: [...]}"
             )
         if rw is not None and by_name[rw["field"]].list_name is not None:
             allowed = set(lists[by_name[rw["field"]].list_name].values)
@@ -580,9 +596,7 @@ def _build(doc: dict[str, Any], path: Path) -> Instrument:
         if not 1 <= min_answered <= len(items):
             raise InstrumentError(f"{where}: min_answered must be between 1 and {len(items)}")
         scales.append(
-            Scale(
-                s["name"], lid, len_, items, reverse, min_answered, subs, s.get("reference", "")
-            )
+            Scale(s["name"], lid, len_, items, reverse, min_answered, subs, s.get("reference", ""))
         )
     tid, ten = _labels(doc["title"], f"{name}: title")
     did, den = _labels(doc.get("description"), f"{name}: description", required=False)

@@ -128,7 +128,11 @@ class IngestResult:
 
     def summary(self) -> str:
         """One line for the terminal."""
-        verb = {"stored": "stored", "replaced": "stored (new version)", "unchanged": "already in store"}
+        verb = {
+            "stored": "stored",
+            "replaced": "stored (new version)",
+            "unchanged": "already in store",
+        }
         return (
             f"{self.instrument} wave {self.wave} v{self.version}: read {self.rows_read}, "
             f"stored {self.rows_stored}, quarantined {self.rows_quarantined} — "
@@ -411,13 +415,14 @@ def ingest_file(
                 "respondent keys do not link to theirs (--allow-new-key)"
             )
         same_file = [
-            e["wave"] for e in manifest["ingests"]
+            e["wave"]
+            for e in manifest["ingests"]
             if e["instrument"] == inst.id and e["raw_sha256"] == raw_sha and e["wave"] != wave
         ]
         if same_file:
             notes.append(
-                f"this exact file is also stored as {inst.id} wave(s) {', '.join(sorted(set(same_file)))}"
-                " — check the --wave id"
+                f"this exact file is also stored as {inst.id} wave(s) "
+                f"{', '.join(sorted(set(same_file)))} — check the --wave id"
             )
         bar = _progress_bar(len(inst.fields), src.name) if progress else None
         try:
@@ -511,8 +516,9 @@ def _progress_bar(total: int, desc: str):
 # --------------------------------------------------------------------------- reading back
 
 
-def list_waves(store: str | os.PathLike[str] | None = None, *, all_versions: bool = False
-               ) -> pd.DataFrame:
+def list_waves(
+    store: str | os.PathLike[str] | None = None, *, all_versions: bool = False
+) -> pd.DataFrame:
     """List what the store holds: one row per instrument and wave (current version).
 
     Returns
@@ -531,15 +537,27 @@ def list_waves(store: str | os.PathLike[str] | None = None, *, all_versions: boo
     entries = read_manifest(store_dir)["ingests"]
     if not all_versions:
         entries = [e for e in entries if e.get("current")]
-    cols = ["instrument", "wave", "version", "instrument_version", "rows_read", "rows_stored",
-            "rows_quarantined", "synthetic", "source_name", "ingested_at", "current"]
+    cols = [
+        "instrument",
+        "wave",
+        "version",
+        "instrument_version",
+        "rows_read",
+        "rows_stored",
+        "rows_quarantined",
+        "synthetic",
+        "source_name",
+        "ingested_at",
+        "current",
+    ]
     df = pd.DataFrame([{c: e.get(c) for c in cols} for e in entries], columns=cols)
     return df.sort_values(["instrument", "wave", "version"], kind="stable").reset_index(drop=True)
 
 
 def _entry(store_dir: Path, instrument: str, wave: str, version: int | None) -> dict:
     entries = [
-        e for e in read_manifest(store_dir)["ingests"]
+        e
+        for e in read_manifest(store_dir)["ingests"]
         if e["instrument"] == instrument and e["wave"] == wave
     ]
     if version is None:
@@ -551,7 +569,8 @@ def _entry(store_dir: Path, instrument: str, wave: str, version: int | None) -> 
         have = ", ".join(f"{r.instrument}/{r.wave}" for r in held.itertuples()) or "nothing"
         raise StoreError(
             f"the store {store_dir} holds no {instrument} wave {wave}"
-            + (f" version {version}" if version else "") + f"; it holds: {have}"
+            + (f" version {version}" if version else "")
+            + f"; it holds: {have}"
         )
     return entries[-1]
 

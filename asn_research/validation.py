@@ -50,11 +50,31 @@ log = logging.getLogger(__name__)
 #: ``_submission_time`` becomes ``submitted_at``; the rest are dropped (listed in the result).
 KOBO_META = frozenset(
     {
-        "_uuid", "_submission_time", "_index", "_id", "_status", "_validation_status",
-        "_notes", "_tags", "_submitted_by", "__version__", "_version_", "_xform_id_string",
-        "_attachments", "_geolocation", "_parent_index", "_parent_table_name",
-        "start", "end", "today", "deviceid", "instanceID", "instanceid", "meta/instanceID",
-        "formhub/uuid", "uuid",
+        "_uuid",
+        "_submission_time",
+        "_index",
+        "_id",
+        "_status",
+        "_validation_status",
+        "_notes",
+        "_tags",
+        "_submitted_by",
+        "__version__",
+        "_version_",
+        "_xform_id_string",
+        "_attachments",
+        "_geolocation",
+        "_parent_index",
+        "_parent_table_name",
+        "start",
+        "end",
+        "today",
+        "deviceid",
+        "instanceID",
+        "instanceid",
+        "meta/instanceID",
+        "formhub/uuid",
+        "uuid",
     }
 )
 #: A column ``asn-research simulate`` writes into every file (value 1 on every row): data
@@ -307,9 +327,7 @@ def _parse_dates(series: pd.Series, *, with_time: bool) -> tuple[pd.Series, np.n
         serial = pd.to_numeric(series.where(remaining), errors="coerce")
         ok = serial.between(32874, 73050).to_numpy() & remaining
         if ok.any():
-            out[ok] = (_EXCEL_EPOCH + pd.to_timedelta(serial[ok], unit="D")).astype(
-                "datetime64[s]"
-            )
+            out[ok] = (_EXCEL_EPOCH + pd.to_timedelta(serial[ok], unit="D")).astype("datetime64[s]")
             remaining &= ~ok
     bad = series.notna().to_numpy() & out.isna().to_numpy()
     if not with_time:
@@ -444,15 +462,14 @@ def validate_wave(
             column=missing[0],
             fix=(
                 f"this file looks like the {other!r} questionnaire: use --instrument {other}"
-                if other else
-                "add the column(s) to the header with these exact names (or their Indonesian/"
+                if other
+                else "add the column(s) to the header with these exact names (or their Indonesian/"
                 "English question text); the file was rejected as a whole"
             ),
         )
 
     problems = _Problems()
     out: dict[str, pd.Series] = {}
-    by_name = {f.name: f for f in instrument.fields}
 
     def col(name: str) -> pd.Series:
         return data[cols.fields[name]]
@@ -480,7 +497,9 @@ def validate_wave(
                 problems.add(
                     unknown,
                     f.name,
-                    "answer '" + raw_vals.astype(str).str.slice(0, 40) + "' is not an allowed answer",
+                    "answer '"
+                    + raw_vals.astype(str).str.slice(0, 40)
+                    + "' is not an allowed answer",
                     f"use a code or label from: {cl.describe('id')}",
                 )
             out[f.name] = values
@@ -598,16 +617,26 @@ def validate_wave(
         keyframe = pd.DataFrame(
             {u: (dup_keys[u] if u in dup_keys else out.get(u, col(u))) for u in instrument.unique}
         )
-        _duplicates(keyframe, row_bad, problems, source_rows,
-                    column=instrument.unique[0],
-                    reason="duplicate respondent: same " + "+".join(instrument.unique) + " as row ",
-                    fix="keep one response per respondent per wave; remove or correct the copy")
+        _duplicates(
+            keyframe,
+            row_bad,
+            problems,
+            source_rows,
+            column=instrument.unique[0],
+            reason="duplicate respondent: same " + "+".join(instrument.unique) + " as row ",
+            fix="keep one response per respondent per wave; remove or correct the copy",
+        )
     if _SUBMISSION_ID in cols.meta:
         keyframe = pd.DataFrame({"u": data[_SUBMISSION_ID]})
-        _duplicates(keyframe, row_bad, problems, source_rows,
-                    column=_SUBMISSION_ID,
-                    reason="duplicate submission: same _uuid as row ",
-                    fix="the export holds the same submission twice; keep one")
+        _duplicates(
+            keyframe,
+            row_bad,
+            problems,
+            source_rows,
+            column=_SUBMISSION_ID,
+            reason="duplicate submission: same _uuid as row ",
+            fix="the export holds the same submission twice; keep one",
+        )
 
     issues = problems.frame(source_rows)
     bad_pos = np.unique(issues["pos"].to_numpy())
@@ -620,7 +649,8 @@ def validate_wave(
         bad_mask[bad_pos] = True
         bad_keys = keyframe[complete & bad_mask].drop_duplicates()
         both = (
-            keyframe[complete & ~bad_mask].reset_index()
+            keyframe[complete & ~bad_mask]
+            .reset_index()
             .merge(bad_keys, on=list(instrument.unique))["index"]
         )
         if len(both):
@@ -676,15 +706,18 @@ def validate_wave(
     rows_read = n + len(raw.bad_rows)
     if len(valid) + len(quarantine) != rows_read:  # an invariant of this function, not user input
         raise RuntimeError(
-            f"internal error: {len(valid)} valid + {len(quarantine)} quarantined != {rows_read} read"
+            f"internal error: {len(valid)} valid + {len(quarantine)} quarantined "
+            f"!= {rows_read} read"
         )
     if cols.ignored:
         notes.append(
-            "columns not in the instrument were not stored: " + ", ".join(cols.ignored[:12])
+            "columns not in the instrument were not stored: "
+            + ", ".join(cols.ignored[:12])
             + (" …" if len(cols.ignored) > 12 else "")
         )
     absent = [
-        f.name for f in instrument.fields
+        f.name
+        for f in instrument.fields
         if f.name not in cols.fields and f.name not in cols.multi_options
     ]
     if absent:
@@ -695,15 +728,18 @@ def validate_wave(
         for col_name in cols.ignored:
             near = difflib.get_close_matches(col_name.casefold(), absent, n=1, cutoff=0.75)
             if near:
-                notes.append(f"did you mean {near[0]!r} for the column {col_name!r}? "
-                             "Rename the header and validate again")
+                notes.append(
+                    f"did you mean {near[0]!r} for the column {col_name!r}? "
+                    "Rename the header and validate again"
+                )
     marked = False
     if SYNTHETIC_COLUMN in cols.meta:
         flag = data[SYNTHETIC_COLUMN].fillna("").map(_norm)
         marked = bool(len(flag)) and bool(flag.isin(_TRUE).all())
         notes.append(
-            "the file is marked SYNTHETIC (simulated data)" if marked else
-            f"the {SYNTHETIC_COLUMN} column is not 1 on every row; the file is not treated "
+            "the file is marked SYNTHETIC (simulated data)"
+            if marked
+            else f"the {SYNTHETIC_COLUMN} column is not 1 on every row; the file is not treated "
             "as synthetic"
         )
     dropped_meta = sorted(set(cols.meta) - {_SUBMISSION_ID, _SUBMITTED_AT, SYNTHETIC_COLUMN})
@@ -760,13 +796,18 @@ def _range(values: pd.Series, f: Field, problems: _Problems, today: dt.date) -> 
     lo, hi = _bound_value(f.minimum, today), _bound_value(f.maximum, today)
     if lo is not None:
         below = (values < lo).fillna(False).astype(bool).to_numpy()
-        problems.add(below, f.name, f"below the minimum {_fmt_bound(f.minimum)}",
-                     f"check the value; allowed {_fmt_range(f)}")
+        problems.add(
+            below,
+            f.name,
+            f"below the minimum {_fmt_bound(f.minimum)}",
+            f"check the value; allowed {_fmt_range(f)}",
+        )
     if hi is not None:
         above = (values > hi).fillna(False).astype(bool).to_numpy()
         reason = (
-            "date is in the future" if f.maximum == "today" else
-            f"above the maximum {_fmt_bound(f.maximum)}"
+            "date is in the future"
+            if f.maximum == "today"
+            else f"above the maximum {_fmt_bound(f.maximum)}"
         )
         problems.add(above, f.name, reason, f"check the value; allowed {_fmt_range(f)}")
 
@@ -815,7 +856,8 @@ def _select_multiple(f, inst, data, cols, problems, out, notes) -> None:
                 )
         problems.add(
             bad_reason != None,  # noqa: E711  (element-wise on an object array)
-            f.name, bad_reason,
+            f.name,
+            bad_reason,
             f"separate codes with spaces; allowed: {cl.describe('id')}",
         )
     from_text = {v: c.copy() for v, c in chosen.items()} if f.name in cols.fields else None
@@ -824,8 +866,12 @@ def _select_multiple(f, inst, data, cols, problems, out, notes) -> None:
         s = data[colname].fillna("").map(_norm)
         is_true = s.isin(_TRUE).to_numpy()
         is_false = s.isin(_FALSE).to_numpy()
-        problems.add(~(is_true | is_false), f.name, f"option column {colname!r} is not 0/1",
-                     "write 1 for chosen and 0 (or nothing) for not chosen")
+        problems.add(
+            ~(is_true | is_false),
+            f.name,
+            f"option column {colname!r} is not 0/1",
+            "write 1 for chosen and 0 (or nothing) for not chosen",
+        )
         if from_text is not None:
             disagree |= data[cols.fields[f.name]].notna().to_numpy() & (from_text[opt] != is_true)
         chosen[opt] |= is_true

@@ -29,9 +29,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 ITEMS = (
-    [f"rtc_rs_{k}" for k in range(1, 6)] + [f"rtc_er_{k}" for k in range(1, 5)]
-    + [f"rtc_sf_{k}" for k in range(1, 5)] + [f"rtc_cr_{k}" for k in range(1, 5)]
-    + [f"pat_{k}" for k in range(1, 6)] + [f"sup_{k}" for k in range(1, 6)]
+    [f"rtc_rs_{k}" for k in range(1, 6)]
+    + [f"rtc_er_{k}" for k in range(1, 5)]
+    + [f"rtc_sf_{k}" for k in range(1, 5)]
+    + [f"rtc_cr_{k}" for k in range(1, 5)]
+    + [f"pat_{k}" for k in range(1, 6)]
+    + [f"sup_{k}" for k in range(1, 6)]
 )
 OPD = ["setda", "bkpsdm", "dpmptsp", "disdukcapil", "dinkes", "dindikbud", "bapenda", "kec_setu"]
 
@@ -41,16 +44,22 @@ def make_wave(path: Path, rows: int, seed: int = 1) -> None:
     by = rng.integers(1968, 1999, rows)
     bm = rng.integers(1, 13, rows)
     bd = rng.integers(1, 29, rows)
-    ty = np.minimum(by + rng.integers(22, 30, rows), 2024)  # appointed at 22-29, not later than 2024
+    ty = np.minimum(
+        by + rng.integers(22, 30, rows), 2024
+    )  # appointed at 22-29, not later than 2024
     tm = rng.integers(1, 13, rows)
     sex = rng.integers(1, 3, rows)
     serial = np.arange(rows) % 999 + 1
     # make NIPs unique: vary birth day/month/year combos with the serial
     nip = np.char.add(
-        np.char.add(np.char.add(by.astype(str), np.char.zfill(bm.astype(str), 2)),
-                    np.char.zfill(bd.astype(str), 2)),
-        np.char.add(np.char.add(ty.astype(str), np.char.zfill(tm.astype(str), 2)),
-                    np.char.add(sex.astype(str), np.char.zfill(serial.astype(str), 3))),
+        np.char.add(
+            np.char.add(by.astype(str), np.char.zfill(bm.astype(str), 2)),
+            np.char.zfill(bd.astype(str), 2),
+        ),
+        np.char.add(
+            np.char.add(ty.astype(str), np.char.zfill(tm.astype(str), 2)),
+            np.char.add(sex.astype(str), np.char.zfill(serial.astype(str), 3)),
+        ),
     )
     _, first = np.unique(nip, return_index=True)
     keep = np.zeros(rows, dtype=bool)
@@ -61,7 +70,9 @@ def make_wave(path: Path, rows: int, seed: int = 1) -> None:
         "opd": np.array(OPD)[rng.integers(0, len(OPD), rows)],
         "status": np.full(rows, "pns"),
         "golongan": np.array(["ii_c", "iii_a", "iii_b", "iv_a"])[rng.integers(0, 4, rows)],
-        "jabatan_type": np.array(["structural", "functional", "pelaksana"])[rng.integers(0, 3, rows)],
+        "jabatan_type": np.array(["structural", "functional", "pelaksana"])[
+            rng.integers(0, 3, rows)
+        ],
         "sex": sex.astype(str),
         "birth_year": by.astype(str),
         "tenure_years": np.clip(2025 - ty, 0, 45).astype(str),
@@ -91,8 +102,12 @@ def _timed(setup: str, code: str) -> dict:
         "rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
         "print(json.dumps({'seconds': dt, 'peak_rss_mb': rss}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True,
-                         env={**os.environ, "ASN_RESEARCH_KEY": "b" * 64})
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ASN_RESEARCH_KEY": "b" * 64},
+    )
     if out.returncode != 0:
         sys.exit(f"benchmark step failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -112,8 +127,10 @@ def main() -> None:
         csv_path = Path(tmp) / "merit_bench.csv"
         # generate in a child so this process stays small: Linux carries a parent's peak RSS
         # (ru_maxrss) into the children it forks, which would inflate every measurement
-        subprocess.run([sys.executable, __file__, "--make", str(csv_path), "--rows",
-                        str(args.rows)], check=True)
+        subprocess.run(
+            [sys.executable, __file__, "--make", str(csv_path), "--rows", str(args.rows)],
+            check=True,
+        )
         size_mb = csv_path.stat().st_size / 1e6
         n = sum(1 for _ in open(csv_path, "rb")) - 1
         results = {"rows": n, "columns": 40, "file_mb": round(size_mb, 1)}
@@ -127,14 +144,14 @@ def main() -> None:
                 "i = instruments.load_instrument('merit')",
                 f"r = readers.read_wave_file({str(csv_path)!r}, instrument=i)\n"
                 "v = validation.validate_wave(r, i, key=None)\n"
-                "assert v.rows_quarantined == 0, v.issues.head()\n"
+                "assert v.rows_quarantined == 0, v.issues.head()\n",
             ),
             "ingest": (
                 "import shutil\nfrom asn_research import store",
                 f"shutil.rmtree({tmp + '/store'!r}, ignore_errors=True)\n"
                 f"r = store.ingest_file({str(csv_path)!r}, instrument='merit', wave='b1',"
                 f" store={tmp + '/store'!r})\n"
-                "assert r.rows_quarantined == 0\n"
+                "assert r.rows_quarantined == 0\n",
             ),
         }
         for name, (setup, code) in steps.items():
@@ -149,8 +166,12 @@ def main() -> None:
         base = results["pyarrow_read_csv"]["mb_per_s"]
         for name in ("validate", "ingest"):
             results[name]["fraction_of_pyarrow"] = round(results[name]["mb_per_s"] / base, 3)
-        results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
-                              "pyarrow": pa.__version__, "date": time.strftime("%Y-%m-%d")}
+        results["machine"] = {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "pyarrow": pa.__version__,
+            "date": time.strftime("%Y-%m-%d"),
+        }
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "ingest.json").write_text(json.dumps(results, indent=2) + "\n")
         print(json.dumps(results, indent=2))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 from _helpers import merit_row, write_csv
+from click.testing import CliRunner
 
 from asn_research.cli import main
 
@@ -36,7 +36,10 @@ def test_instruments_json(run):
     assert r.exit_code == 0
     items = json.loads(r.output)
     assert [(i["id"], i["version"]) for i in items] == [
-        ("merit", "1.0.0"), ("skm", "1.0.0"), ("training", "1.0.0")]
+        ("merit", "1.0.0"),
+        ("skm", "1.0.0"),
+        ("training", "1.0.0"),
+    ]
     assert run("instruments", "show", "skm").exit_code == 0
 
 
@@ -76,8 +79,19 @@ def test_quarantine_report_strict_and_no_identifier_in_output(run, tmp_path):
     rows[4]["rtc_rs_3"] = "0"
     path = write_csv(tmp_path / "m.csv", rows)
     report = tmp_path / "problems.csv"
-    r = run("ingest", path, "-i", "merit", "-w", "2025-1", "--store", tmp_path / "s",
-            "--report", report, "--strict")
+    r = run(
+        "ingest",
+        path,
+        "-i",
+        "merit",
+        "-w",
+        "2025-1",
+        "--store",
+        tmp_path / "s",
+        "--report",
+        report,
+        "--strict",
+    )
     assert r.exit_code == 6
     assert "read 6, stored 4, quarantined 2" in r.output
     assert "row 4, column 'nip'" in r.output and "row 6, column 'rtc_rs_3'" in r.output
@@ -116,13 +130,33 @@ def test_report_may_not_overwrite_input_or_store(run, merit_csv, tmp_path):
     r = run("validate", merit_csv, "-i", "merit", "--report", merit_csv)
     assert r.exit_code == 2 and "overwrite the input" in r.output
     assert merit_csv.read_bytes() == original
-    r = run("ingest", merit_csv, "-i", "merit", "-w", "2025-2", "--store", st,
-            "--report", st / "problems.csv")
+    r = run(
+        "ingest",
+        merit_csv,
+        "-i",
+        "merit",
+        "-w",
+        "2025-2",
+        "--store",
+        st,
+        "--report",
+        st / "problems.csv",
+    )
     assert r.exit_code == 2 and "outside the store" in r.output
     r = run("validate", merit_csv, "-i", "merit", "--report", tmp_path / "nope" / "r.csv")
     assert r.exit_code == 2 and "does not exist" in r.output
-    r = run("ingest", merit_csv, "-i", "merit", "-w", "2025-3", "--store", st,
-            "--report", tmp_path / "nope" / "r.csv")
+    r = run(
+        "ingest",
+        merit_csv,
+        "-i",
+        "merit",
+        "-w",
+        "2025-3",
+        "--store",
+        st,
+        "--report",
+        tmp_path / "nope" / "r.csv",
+    )
     assert r.exit_code == 2
     assert (st / "manifest.json").read_bytes() == manifest  # nothing stored before refusing
 
@@ -162,8 +196,9 @@ def test_broken_pipe_is_not_an_internal_error(tmp_path):
     import sys
 
     cli = [sys.executable, "-c", "from asn_research.cli import main; main()"]
-    p1 = subprocess.Popen([*cli, "instruments", "show", "merit"], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE)
+    p1 = subprocess.Popen(
+        [*cli, "instruments", "show", "merit"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     p1.stdout.read(10)
     p1.stdout.close()
     err = p1.stderr.read().decode()

@@ -11,14 +11,21 @@ import pytest
 from _helpers import all_text_under, merit_row, write_csv
 
 from asn_research import store
-from asn_research.errors import ConfigError, InputError, PrivacyError, StoreError, UnreadableFileError
+from asn_research.errors import (
+    ConfigError,
+    InputError,
+    PrivacyError,
+    StoreError,
+    UnreadableFileError,
+)
 
 TODAY = dt.date(2026, 11, 27)
 
 
 def _ingest(path, st, **kw):
-    return store.ingest_file(path, instrument="merit", wave="2025-1", store=st,
-                             reference_date=TODAY, **kw)
+    return store.ingest_file(
+        path, instrument="merit", wave="2025-1", store=st, reference_date=TODAY, **kw
+    )
 
 
 def test_ingest_writes_layout_and_manifest(tmp_path, merit_csv):
@@ -119,28 +126,44 @@ def test_interrupted_ingest_leaves_store_as_it_was(tmp_path, merit_csv, monkeypa
 
 def test_synthetic_files_are_recognized_by_the_simulate_manifest(tmp_path, merit_csv):
     waves = merit_csv.parent
-    (waves / "manifest.json").write_text(json.dumps({"synthetic": True, "files": [
-        {"file": merit_csv.name, "instrument": "merit", "wave": "2025-1", "synthetic": True,
-         "sha256": store.sha256_file(merit_csv)}]}))
+    (waves / "manifest.json").write_text(
+        json.dumps(
+            {
+                "synthetic": True,
+                "files": [
+                    {
+                        "file": merit_csv.name,
+                        "instrument": "merit",
+                        "wave": "2025-1",
+                        "synthetic": True,
+                        "sha256": store.sha256_file(merit_csv),
+                    }
+                ],
+            }
+        )
+    )
     res = _ingest(merit_csv, tmp_path / "store")
     assert res.synthetic is True and res.entry["synthetic"] is True
     # an edited file is no longer the simulated one
     edited = write_csv(waves / "other.csv", [merit_row(1)])
-    res2 = store.ingest_file(edited, instrument="merit", wave="2025-2", store=tmp_path / "store",
-                             reference_date=TODAY)
+    res2 = store.ingest_file(
+        edited, instrument="merit", wave="2025-2", store=tmp_path / "store", reference_date=TODAY
+    )
     assert res2.synthetic is False
 
 
 def test_no_identifier_outside_raw(tmp_path):
     rows = [merit_row(i) for i in range(20)]
-    rows[4]["rtc_rs_1"] = "8"            # a quarantined row keeps its answers...
-    rows[9]["nip"] = "1,97501012E+17"    # ...and a damaged NIP must not leak either
+    rows[4]["rtc_rs_1"] = "8"  # a quarantined row keeps its answers...
+    rows[9]["nip"] = "1,97501012E+17"  # ...and a damaged NIP must not leak either
     path = write_csv(tmp_path / "m.csv", rows)
     st = tmp_path / "store"
     _ingest(path, st)
     text = all_text_under(st, exclude="raw")
-    for df in (store.read_wave("merit", "2025-1", store=st),
-               store.read_quarantine("merit", "2025-1", store=st)):
+    for df in (
+        store.read_wave("merit", "2025-1", store=st),
+        store.read_quarantine("merit", "2025-1", store=st),
+    ):
         text += df.to_csv()
     for r in rows:
         assert r["nip"] not in text
@@ -169,11 +192,11 @@ def test_a_different_key_is_refused_unless_allowed(tmp_path, merit_csv, monkeypa
     other = write_csv(tmp_path / "m2.csv", [merit_row(i) for i in range(3)])
     monkeypatch.setenv("ASN_RESEARCH_KEY", "f" * 64)
     with pytest.raises(PrivacyError, match="not the one this store was built with"):
-        store.ingest_file(other, instrument="merit", wave="2025-2", store=st,
-                          reference_date=TODAY)
+        store.ingest_file(other, instrument="merit", wave="2025-2", store=st, reference_date=TODAY)
     assert len(store.list_waves(st)) == 1
-    res = store.ingest_file(other, instrument="merit", wave="2025-2", store=st,
-                            reference_date=TODAY, allow_new_key=True)
+    res = store.ingest_file(
+        other, instrument="merit", wave="2025-2", store=st, reference_date=TODAY, allow_new_key=True
+    )
     assert any("different pseudonymization key" in n for n in res.notes)
     assert "f" * 64 not in (st / "manifest.json").read_text()
 
@@ -181,8 +204,9 @@ def test_a_different_key_is_refused_unless_allowed(tmp_path, merit_csv, monkeypa
 def test_same_file_under_another_wave_is_flagged(tmp_path, merit_csv):
     st = tmp_path / "store"
     _ingest(merit_csv, st)
-    res = store.ingest_file(merit_csv, instrument="merit", wave="2025-01", store=st,
-                            reference_date=TODAY)
+    res = store.ingest_file(
+        merit_csv, instrument="merit", wave="2025-01", store=st, reference_date=TODAY
+    )
     assert any("also stored as merit wave(s) 2025-1" in n for n in res.notes)
 
 
@@ -195,8 +219,9 @@ def test_simulated_file_stays_synthetic_when_copied(tmp_path):
     copy = tmp_path / "elsewhere" / src.name
     copy.parent.mkdir()
     copy.write_bytes(src.read_bytes())  # no manifest.json beside it any more
-    res = store.ingest_file(copy, instrument="merit", wave="2024-1", store=tmp_path / "st",
-                            reference_date=TODAY)
+    res = store.ingest_file(
+        copy, instrument="merit", wave="2024-1", store=tmp_path / "st", reference_date=TODAY
+    )
     assert res.synthetic is True
     assert any("SYNTHETIC" in n for n in res.notes)
     assert "_synthetic" not in store.read_wave("merit", "2024-1", store=tmp_path / "st").columns

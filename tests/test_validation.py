@@ -52,9 +52,19 @@ def test_clean_file_is_stored_typed_and_pseudonymized(tmp_path, merit):
 
 
 def test_labels_and_aliases_map_to_codes(tmp_path, merit):
-    rows = [merit_row(0, rtc_rs_1="Sangat Setuju", rtc_rs_2="strongly disagree",
-                      rtc_rs_3="  cenderung   SETUJU ", rtc_rs_4="SS", opd="Dinas Kesehatan",
-                      status="Pegawai Negeri Sipil", sex="Laki-laki", dlg_attended="Tidak")]
+    rows = [
+        merit_row(
+            0,
+            rtc_rs_1="Sangat Setuju",
+            rtc_rs_2="strongly disagree",
+            rtc_rs_3="  cenderung   SETUJU ",
+            rtc_rs_4="SS",
+            opd="Dinas Kesehatan",
+            status="Pegawai Negeri Sipil",
+            sex="Laki-laki",
+            dlg_attended="Tidak",
+        )
+    ]
     res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
     assert res.rows_valid == 1, res.issues
     r = res.valid.iloc[0]
@@ -65,19 +75,21 @@ def test_labels_and_aliases_map_to_codes(tmp_path, merit):
 
 def test_bad_rows_are_quarantined_with_row_column_reason_and_fix(tmp_path, merit):
     rows = [merit_row(i) for i in range(8)]
-    rows[1]["rtc_er_2"] = "7"                          # out of range (line 3)
-    rows[2]["sup_1"] = "Setuju sekali"                  # unknown label (line 4)
-    rows[3]["opd"] = ""                                 # required missing (line 5)
+    rows[1]["rtc_er_2"] = "7"  # out of range (line 3)
+    rows[2]["sup_1"] = "Setuju sekali"  # unknown label (line 4)
+    rows[3]["opd"] = ""  # required missing (line 5)
     rows[4]["dlg_attended"] = "1"
-    rows[4]["dlg_sessions"] = ""                        # required_when (line 6)
-    rows[5]["survey_date"] = "2027-01-05"               # future (line 7)
-    rows[6]["birth_year"] = "abc"                       # not a number (line 8)
+    rows[4]["dlg_sessions"] = ""  # required_when (line 6)
+    rows[5]["survey_date"] = "2027-01-05"  # future (line 7)
+    rows[6]["birth_year"] = "abc"  # not a number (line 8)
     res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
     assert res.rows_read == 8 and res.rows_valid == 2 and res.rows_quarantined == 6
     assert "rtc_er_2: code 7 is outside the allowed codes 1–6" in _issue(res, 3)
     assert "sup_1: answer 'Setuju sekali' is not an allowed answer" in _issue(res, 4)
     assert "opd: required answer is missing" in _issue(res, 5)
-    assert "dlg_sessions: answer is missing but required because dlg_attended is 1" in _issue(res, 6)
+    assert "dlg_sessions: answer is missing but required because dlg_attended is 1" in _issue(
+        res, 6
+    )
     assert "survey_date: date is in the future" in _issue(res, 7)
     assert "birth_year: not a number" in _issue(res, 8)
     q = res.quarantine
@@ -98,11 +110,11 @@ def test_duplicate_respondent_keeps_first_and_names_its_row(tmp_path, merit):
 def test_nip_checks_and_no_identifier_in_any_message(tmp_path, merit):
     good = synthetic_nip(40, sex=2)
     rows = [merit_row(i) for i in range(6)]
-    rows[0]["nip"] = "1.97501012000011E+17"             # Excel scientific notation
-    rows[1]["nip"] = rows[1]["nip"][:-1]                 # 17 digits
-    rows[2]["sex"] = "2"                                 # NIP says male
-    rows[3]["status"] = "pppk"                           # NIP is PNS-format
-    rows[4]["nip"] = "19751301" + rows[4]["nip"][8:]     # month 13 in birth date
+    rows[0]["nip"] = "1.97501012000011E+17"  # Excel scientific notation
+    rows[1]["nip"] = rows[1]["nip"][:-1]  # 17 digits
+    rows[2]["sex"] = "2"  # NIP says male
+    rows[3]["status"] = "pppk"  # NIP is PNS-format
+    rows[4]["nip"] = "19751301" + rows[4]["nip"][8:]  # month 13 in birth date
     rows[5]["nip"] = good
     rows[5]["sex"] = "2"
     res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
@@ -143,10 +155,17 @@ def test_unknown_columns_are_reported_not_stored(tmp_path, merit):
 def test_semicolon_decimal_comma_and_day_first_dates(tmp_path):
     training = instruments.load_instrument("training")
     row = {
-        "nip": synthetic_nip(5), "opd": "bkpsdm", "status": "pns", "sex": "1",
-        "survey_date": "05/03/2025", "group": "trained", "training_topic": "Komunikasi efektif",
-        "training_start": "03/03/2025", "training_end": "2025-03-05",
-        "l2_pre_pct": "42,5", "l2_post_pct": "80",
+        "nip": synthetic_nip(5),
+        "opd": "bkpsdm",
+        "status": "pns",
+        "sex": "1",
+        "survey_date": "05/03/2025",
+        "group": "trained",
+        "training_topic": "Komunikasi efektif",
+        "training_start": "03/03/2025",
+        "training_end": "2025-03-05",
+        "l2_pre_pct": "42,5",
+        "l2_post_pct": "80",
     }
     path = write_csv(tmp_path / "t.csv", [row], delimiter=";", encoding="cp1252")
     res = _validate(path, training)
@@ -160,13 +179,22 @@ def test_kobo_style_export_with_option_columns_and_duplicate_uuid(tmp_path, meri
     rows = []
     for i in range(4):
         r = merit_row(i)
-        kobo = {f"{merit.field(k).group}/{k}" if k in merit.field_names else k: v
-                for k, v in r.items() if k != "dlg_formats"}
+        kobo = {
+            f"{merit.field(k).group}/{k}" if k in merit.field_names else k: v
+            for k, v in r.items()
+            if k != "dlg_formats"
+        }
         kobo["dialogue/dlg_formats"] = r["dlg_formats"]
         for opt in ("sosialisasi", "daring", "konsultasi"):
             kobo[f"dialogue/dlg_formats/{opt}"] = "1" if opt in r["dlg_formats"] else "0"
-        kobo.update({"_uuid": f"uuid-{i}", "_submission_time": "2025-03-10T08:00:00",
-                     "_index": str(i + 1), "_id": str(100 + i)})
+        kobo.update(
+            {
+                "_uuid": f"uuid-{i}",
+                "_submission_time": "2025-03-10T08:00:00",
+                "_index": str(i + 1),
+                "_id": str(100 + i),
+            }
+        )
         rows.append(kobo)
     dup = dict(rows[2])
     dup["_index"] = "5"
@@ -188,8 +216,10 @@ def test_validate_without_key_has_no_pseudonyms(tmp_path, merit):
 
 
 def test_misspelled_and_absent_columns_are_named(tmp_path, merit):
-    rows = [{("rtc_rs1" if k == "rtc_rs_1" else k): v for k, v in merit_row(i).items()}
-            for i in range(3)]
+    rows = [
+        {("rtc_rs1" if k == "rtc_rs_1" else k): v for k, v in merit_row(i).items()}
+        for i in range(3)
+    ]
     res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
     assert res.rows_valid == 3
     text = " | ".join(res.notes)
@@ -206,8 +236,8 @@ def test_wrong_instrument_suggests_the_right_one(tmp_path):
 
 def test_duplicate_of_a_quarantined_row_is_stored_with_a_note(tmp_path, merit):
     rows = [merit_row(i) for i in range(4)]
-    rows[1]["rtc_rs_1"] = "9"                   # first copy is bad (line 3)...
-    rows.append(merit_row(1))                   # ...a corrected copy follows (line 6)
+    rows[1]["rtc_rs_1"] = "9"  # first copy is bad (line 3)...
+    rows.append(merit_row(1))  # ...a corrected copy follows (line 6)
     res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
     assert (res.rows_valid, res.rows_quarantined) == (4, 1)
     assert any("share their nip with a quarantined row (stored rows 6)" in n for n in res.notes)

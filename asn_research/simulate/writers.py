@@ -43,8 +43,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from ..validation import SYNTHETIC_COLUMN
 from ..instruments import Instrument
+from ..validation import SYNTHETIC_COLUMN
 from .mess import MessResult, inject_mess
 from .world import component_rng
 
