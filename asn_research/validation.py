@@ -640,16 +640,18 @@ def validate_wave(
 
     issues = problems.frame(source_rows)
     bad_pos = np.unique(issues["pos"].to_numpy())
-    if instrument.unique and all(u in cols.fields for u in instrument.unique) and len(bad_pos):
+    # a stored row whose respondent also has a row quarantined for another reason than
+    # duplication: e.g. a bad first entry with a corrected copy below it
+    if instrument.unique and all(u in cols.fields for u in instrument.unique) and row_bad.any():
         keyframe = pd.DataFrame(
             {u: (dup_keys[u] if u in dup_keys else out.get(u, col(u))) for u in instrument.unique}
         ).reset_index(drop=True)
         complete = keyframe.notna().all(axis=1).to_numpy()
-        bad_mask = np.zeros(n, dtype=bool)
-        bad_mask[bad_pos] = True
-        bad_keys = keyframe[complete & bad_mask].drop_duplicates()
+        stored = np.ones(n, dtype=bool)
+        stored[bad_pos] = False
+        bad_keys = keyframe[complete & row_bad].drop_duplicates()
         both = (
-            keyframe[complete & ~bad_mask]
+            keyframe[complete & stored]
             .reset_index()
             .merge(bad_keys, on=list(instrument.unique))["index"]
         )

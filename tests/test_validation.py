@@ -254,3 +254,10 @@ def test_select_multiple_names_the_bad_option_and_flags_disagreement(tmp_path, m
     assert res.rows_valid == 1
     assert any("disagree" in n for n in res.notes)
     assert res.valid.loc[0, "dlg_formats__daring"] and res.valid.loc[0, "dlg_formats__sosialisasi"]
+
+
+def test_plain_duplicate_gives_no_shared_key_note(tmp_path, merit):
+    rows = [merit_row(i) for i in range(3)] + [merit_row(1)]
+    res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
+    assert res.rows_quarantined == 1
+    assert not any("share their" in n for n in res.notes)
