@@ -441,6 +441,40 @@ def waves(store: Path | None, all_versions: bool, as_json: bool) -> None:
     click.echo(df[cols].to_string(index=False))
 
 
+@main.command()
+@click.option("-i", "--instrument", "instrument_id", required=True,
+              help="Instrument id, e.g. merit.")
+@click.option("-w", "--wave", required=True, help="Wave id, e.g. 2025-1.")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
+              help="Store folder [default: $ASN_RESEARCH_STORE or data/store].")
+@click.option("--version", "version", type=int, help="A replaced version (default: current).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the quarantined rows to this CSV (to fix them and re-ingest).")
+def quarantine(instrument_id: str, wave: str, store: Path | None, version: int | None,
+               out: Path | None) -> None:
+    """Show the rows of a wave that were quarantined, with row numbers and reasons.
+
+    Identifiers appear only as pseudonyms; the row number points into the raw file kept in
+    the store (and into your original file).
+    """
+    from . import store as store_mod
+
+    q = store_mod.read_quarantine(instrument_id, wave, store=store, version=version)
+    if out is not None:
+        store_dir = (store if store is not None else store_mod.default_store()).resolve()
+        if store_dir == out.resolve().parent or store_dir in out.resolve().parents:
+            raise click.BadParameter("write outside the store folder", param_hint="--out")
+        q.to_csv(out, index=False)
+        _say(f"{len(q)} quarantined rows written to {out}")
+        return
+    if q.empty:
+        _say(f"{instrument_id} wave {wave}: no quarantined rows")
+        return
+    _say(f"{instrument_id} wave {wave}: {len(q)} quarantined rows")
+    for r in q.itertuples():
+        _say(f"  row {r.source_row} [{r.columns}]: {r.reasons}")
+
+
 # --------------------------------------------------------------------------- simulate / demo
 
 

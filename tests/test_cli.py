@@ -24,7 +24,7 @@ def run():
 def test_help_lists_verbs_and_exit_codes(run):
     r = run("--help")
     assert r.exit_code == 0
-    for verb in ("instruments", "validate", "ingest", "waves", "simulate", "demo"):
+    for verb in ("instruments", "validate", "ingest", "waves", "quarantine", "simulate", "demo"):
         assert verb in r.output
     assert "Exit codes" in r.output
     for verb in ("validate", "ingest", "waves", "simulate", "demo"):
@@ -204,3 +204,20 @@ def test_broken_pipe_is_not_an_internal_error(tmp_path):
     err = p1.stderr.read().decode()
     p1.stderr.close()
     assert p1.wait() in (0, 141) and "internal error" not in err
+
+
+def test_quarantine_lists_and_exports_rejected_rows(run, tmp_path):
+    rows = [merit_row(i) for i in range(5)]
+    rows[2]["rtc_rs_1"] = "9"
+    st = tmp_path / "s"
+    run("ingest", write_csv(tmp_path / "m.csv", rows), "-i", "merit", "-w", "2025-1",
+        "--store", st)
+    r = run("quarantine", "-i", "merit", "-w", "2025-1", "--store", st)
+    assert r.exit_code == 0 and "row 4 [rtc_rs_1]: code 9 is outside" in r.output
+    out = tmp_path / "q.csv"
+    assert run("quarantine", "-i", "merit", "-w", "2025-1", "--store", st, "--out", out
+               ).exit_code == 0
+    text = out.read_text()
+    assert "code 9" in text and rows[2]["nip"] not in text and rows[2]["name"] not in text
+    r = run("quarantine", "-i", "merit", "-w", "2030-1", "--store", st)
+    assert r.exit_code == 4
