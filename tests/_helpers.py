@@ -64,9 +64,17 @@ def write_csv(
 
 
 def all_text_under(folder: Path, *, exclude: str | None = None) -> str:
-    """Every file's bytes under folder (minus one subfolder), decoded leniently, joined."""
+    """Every file under folder (minus one subfolder) as text: Parquet tables are decoded
+    (their bytes are compressed, so a plain byte search could miss a leak), other files are
+    decoded leniently."""
+    import pandas as pd
+
     out = []
     for p in sorted(folder.rglob("*")):
-        if p.is_file() and not (exclude and exclude in p.relative_to(folder).parts):
+        if not p.is_file() or (exclude and exclude in p.relative_to(folder).parts):
+            continue
+        if p.suffix == ".parquet":
+            out.append(pd.read_parquet(p).to_csv())
+        else:
             out.append(p.read_bytes().decode("latin-1"))
     return "\n".join(out)
