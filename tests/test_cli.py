@@ -221,3 +221,13 @@ def test_quarantine_lists_and_exports_rejected_rows(run, tmp_path):
     assert "code 9" in text and rows[2]["nip"] not in text and rows[2]["name"] not in text
     r = run("quarantine", "-i", "merit", "-w", "2030-1", "--store", st)
     assert r.exit_code == 4
+
+
+def test_export_xlsform_via_cli(run, tmp_path):
+    out = tmp_path / "merit.xlsx"
+    r = run("instruments", "export", "merit", "--xlsform", out)
+    assert r.exit_code == 0 and out.stat().st_size > 0
+    r = run("instruments", "export", "merit", "--xlsform", tmp_path)
+    assert r.exit_code == 0 and (tmp_path / "merit.xlsx").exists()
+    r = run("instruments", "export", "merit", "--xlsform", tmp_path / "merit.csv")
+    assert r.exit_code == 2 and ".xlsx" in r.output
