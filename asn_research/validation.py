@@ -303,8 +303,20 @@ _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 def _parse_dates(series: pd.Series, *, with_time: bool) -> tuple[pd.Series, np.ndarray]:
     """Parse dates written as ISO, DD/MM/YYYY, DD-MM-YYYY or an Excel serial number.
 
-    Day-first is the Indonesian convention; MM/DD/YYYY is therefore not accepted.
+    Day-first is the Indonesian convention; MM/DD/YYYY is therefore not accepted. Each
+    distinct text is parsed once (a wave has few distinct dates), then spread to its rows.
     """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    if len(uniques) * 4 < len(series):
+        u_vals, u_bad = _parse_dates_each(pd.Series(uniques, dtype="str"), with_time=with_time)
+        idx = np.where(codes < 0, len(uniques), codes)
+        vals = np.append(u_vals.to_numpy(), np.datetime64("NaT", "s"))[idx]
+        bad = np.append(u_bad, False)[idx]
+        return pd.Series(vals, index=series.index, dtype="datetime64[s]"), bad
+    return _parse_dates_each(series, with_time=with_time)
+
+
+def _parse_dates_each(series: pd.Series, *, with_time: bool) -> tuple[pd.Series, np.ndarray]:
     out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[s]")
     remaining = series.notna().to_numpy(copy=True)
     for pattern, fmt in _DATE_PATTERNS:
@@ -791,7 +803,7 @@ def _empty_like(f: Field, inst: Instrument, n: int) -> pd.Series:
         dtype = "datetime64[s]"
     else:
         dtype = "str"
-    return pd.Series([pd.NA] * n if dtype != "datetime64[s]" else [pd.NaT] * n, dtype=dtype)
+    return pd.Series(index=pd.RangeIndex(n), dtype=dtype)  # all missing
 
 
 def _range(values: pd.Series, f: Field, problems: _Problems, today: dt.date) -> None:
