@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import os
 from dataclasses import dataclass, field
@@ -390,10 +391,27 @@ def load_instrument(id_or_path: str | os.PathLike[str]) -> Instrument:
     return _load_cached(p, p.stat().st_mtime_ns)
 
 
+# libyaml's C loader when PyYAML was built with it (10x faster), else the pure-Python one
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml(path: Path) -> Any:
+    """Parse a YAML file once per modification time (lookups are included by many lists).
+
+    Returns a deep copy, so no caller can change the cached document.
+    """
+    return copy.deepcopy(_yaml_cached(path, path.stat().st_mtime_ns))
+
+
+@cache
+def _yaml_cached(path: Path, _mtime: int) -> Any:
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe)
+
+
 @cache
 def _load_cached(path: Path, _mtime: int) -> Instrument:
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = _yaml(path)
     except (OSError, yaml.YAMLError) as exc:
         raise InstrumentError(f"{path}: cannot read instrument definition: {exc}") from None
     if not isinstance(doc, dict):
@@ -453,7 +471,7 @@ def _choice_list(name: str, spec: Any, path: Path) -> ChoiceList:
     if isinstance(spec, dict) and "include" in spec:
         inc = (path.parent / spec["include"]).resolve()
         try:
-            spec = yaml.safe_load(inc.read_text(encoding="utf-8"))
+            spec = _yaml(inc)
         except (OSError, yaml.YAMLError) as exc:
             raise InstrumentError(f"{where}: cannot read included file {inc}: {exc}") from None
         if isinstance(spec, dict) and "lists" in spec:

@@ -37,6 +37,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -366,8 +367,10 @@ def ingest_file(
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     check_wave_id(wave)
     store_dir = Path(store) if store is not None else default_store()
-    table = readers.read_wave_file(src, instrument=inst, sheet=sheet)  # UnreadableFileError
-    raw_sha = sha256_file(src)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: overlap it
+        sha_job = pool.submit(sha256_file, src) if src.is_file() else None
+        table = readers.read_wave_file(src, instrument=inst, sheet=sheet)  # UnreadableFileError
+        raw_sha = sha_job.result() if sha_job is not None else sha256_file(src)
 
     with _locked(store_dir):
         manifest = read_manifest(store_dir)
@@ -447,9 +450,14 @@ def ingest_file(
         rel_q = Path("quarantine", inst.id, wave, f"v{version}.parquet")
         valid = res.valid.copy()
         valid.insert(0, "wave", pd.Series([wave] * len(valid), dtype="str"))
-        _copy_raw(src, store_dir / rel_raw)
-        table_sha = _table_bytes_write(valid, store_dir / rel_tab)
-        q_sha = _table_bytes_write(res.quarantine, store_dir / rel_q)
+        # three independent writes that release the GIL; all finish before the manifest
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            jobs = [
+                pool.submit(_copy_raw, src, store_dir / rel_raw),
+                pool.submit(_table_bytes_write, valid, store_dir / rel_tab),
+                pool.submit(_table_bytes_write, res.quarantine, store_dir / rel_q),
+            ]
+            _, table_sha, q_sha = (j.result() for j in jobs)
 
         entry = {
             "instrument": inst.id,
