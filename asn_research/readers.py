@@ -729,7 +729,7 @@ def _read_text(p: Path, fname: str, resolver: _ColumnResolver) -> RawTable:
     ends_with_newline = data.endswith(b"\n")
     # the physical last line of the file (CR-only line ends were turned into LF above); a
     # short row is "cut off" only if it is that line — not if empty lines follow it
-    last_start = data.count(b"\n") + (0 if ends_with_newline else 1)
+    last_start = (data.count(b"\n") + (0 if ends_with_newline else 1)) if parsed.bad else 0
     bad_rows = [
         _bad_row(line, n_fields, layout.width, d,
                  cut_off=not ends_with_newline and line == last_start)
