@@ -645,12 +645,7 @@ def _sniff(data: bytes, fname: str, resolver: _ColumnResolver) -> _Layout:
                         fix="save it as CSV with comma or semicolon separators (in Excel: "
                         "Save As > CSV UTF-8), or as .xlsx")
         if resolver.instrument is not None and any(r.filled >= 2 for r in recs):
-            inst = resolver.instrument
-            raise UnreadableFileError(
-                f"no header row found: none of the first {HEADER_SEARCH_ROWS} rows holds a "
-                f"column name of instrument {inst.id!r}", file=fname,
-                fix=("check that the file answers this questionnaire and has a header row "
-                     f"with the column names ({', '.join(inst.field_names[:4])}, …)"))
+            raise _no_instrument_header(resolver.instrument, fname, "file")
         raise UnreadableFileError(
             f"no header row found: none of the first {HEADER_SEARCH_ROWS} rows has at least "
             "two column names separated by a comma, semicolon or tab", file=fname,
@@ -1118,6 +1113,15 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _no_instrument_header(inst: Instrument, fname: str, what: str) -> UnreadableFileError:
+    """The error for a file or sheet none of whose first rows names an instrument field."""
+    return UnreadableFileError(
+        f"no header row found: none of the first {HEADER_SEARCH_ROWS} rows holds a "
+        f"column name of instrument {inst.id!r}", file=fname,
+        fix=(f"check that the {what} answers this questionnaire and has a header row "
+             f"with the column names ({', '.join(inst.field_names[:4])}, …)"))
+
+
 def _other_sheets(sheets: list, ws) -> str:
     """Hint for a header not found on the first sheet of a workbook with several."""
     others = [s.title for s in sheets if s is not ws]
@@ -1207,12 +1211,7 @@ def _excel_table(rows: Iterable[tuple], p: Path, fname: str, resolver: _ColumnRe
     idx, _ = _find_header(head, resolver)
     if idx is None:
         if resolver.instrument is not None and any(r.filled >= 2 for r in head):
-            inst = resolver.instrument
-            raise UnreadableFileError(
-                f"no header row found: none of the first {HEADER_SEARCH_ROWS} rows holds a "
-                f"column name of instrument {inst.id!r}", file=fname,
-                fix=("check that the sheet answers this questionnaire and has a header row "
-                     f"with the column names ({', '.join(inst.field_names[:4])}, …)"))
+            raise _no_instrument_header(resolver.instrument, fname, "sheet")
         raise UnreadableFileError(
             f"no header row found: none of the first {HEADER_SEARCH_ROWS} rows has at least "
             "two filled cells", file=fname,

@@ -28,14 +28,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-ITEMS = (
-    [f"rtc_rs_{k}" for k in range(1, 6)]
-    + [f"rtc_er_{k}" for k in range(1, 5)]
-    + [f"rtc_sf_{k}" for k in range(1, 5)]
-    + [f"rtc_cr_{k}" for k in range(1, 5)]
-    + [f"pat_{k}" for k in range(1, 6)]
-    + [f"sup_{k}" for k in range(1, 6)]
-)
+def _items() -> list[str]:
+    """The 27 Likert items of the merit instrument (resistance, threat, support)."""
+    from asn_research.instruments import load_instrument
+
+    merit = load_instrument("merit")
+    return [i for s in ("resistance", "appraisal_threat", "merit_support")
+            for i in merit.scale(s).items]
 OPD = ["setda", "bkpsdm", "dpmptsp", "disdukcapil", "dinkes", "dindikbud", "bapenda", "kec_setu"]
 
 
@@ -78,7 +77,7 @@ def make_wave(path: Path, rows: int, seed: int = 1) -> None:
         "tenure_years": np.clip(2025 - ty, 0, 45).astype(str),
         "survey_date": np.full(rows, "2025-03-10"),
     }
-    for it in ITEMS:
+    for it in _items():
         hi = 7 if it.startswith("rtc") else 6
         cols[it] = rng.integers(1, hi, rows).astype(str)
     cols["dlg_attended"] = attended.astype(str)
