@@ -28,6 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+
 def _items() -> list[str]:
     """The 27 Likert items of the merit instrument (resistance, threat, support)."""
     from asn_research.instruments import load_instrument
