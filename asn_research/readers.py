@@ -117,6 +117,10 @@ class RawTable:
         Plain-language notes on what was done, e.g. ``"encoding cp1252 ..."``,
         ``"skipped 2 title rows above the header (lines 1-2)"``, ``'decimal=","...'``,
         ``"KoboToolbox export: group paths removed from 12 column names"``.
+    parser : str
+        How a text file was parsed, e.g. ``"read with the fast parser (pyarrow)"`` or the
+        exact line-by-line fallback and why (empty for workbooks). Diagnostic detail, kept
+        out of ``notes``.
 
     Notes
     -----
@@ -134,6 +138,7 @@ class RawTable:
     original_columns: tuple[str, ...]
     column_map: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    parser: str = ""
 
     @property
     def n_rows_read(self) -> int:
@@ -720,7 +725,6 @@ def _read_text(p: Path, fname: str, resolver: _ColumnResolver) -> RawTable:
     parsed = _parse_arrow(data, layout, first_line, is_ascii)
     if parsed is None:
         parsed = _parse_python(data, layout, first_line, fname)
-    notes.append(parsed.parser)
     ends_with_newline = data.endswith(b"\n")
     # the physical last line of the file (CR-only line ends were turned into LF above); a
     # short row is "cut off" only if it is that line — not if empty lines follow it
@@ -730,10 +734,11 @@ def _read_text(p: Path, fname: str, resolver: _ColumnResolver) -> RawTable:
                  cut_off=not ends_with_newline and line == last_start)
         for line, n_fields in parsed.bad
     ]
+    logger.debug("%s: %s", fname, parsed.parser)
     return _finish(parsed.columns, parsed.row_lines, bad_rows, parsed.skipped,
                    parsed.needs_trim, cells, names, labels, p, fname,
                    fmt="kobo-csv" if kobo else "csv", encoding=encoding, delimiter=d,
-                   header_row=hdr.start, notes=notes, unit="line")
+                   header_row=hdr.start, notes=notes, unit="line", parser=parsed.parser)
 
 
 def _bad_row(line: int, n_fields: int, width: int, d: str, *, cut_off: bool
@@ -995,6 +1000,7 @@ def _finish(
     header_row: int,
     notes: list[str],
     unit: str,
+    parser: str = "",
 ) -> RawTable:
     n_rows = len(row_lines)
     if needs_trim and columns:
@@ -1084,6 +1090,7 @@ def _finish(
         original_columns=original,
         column_map=column_map,
         notes=tuple(notes),
+        parser=parser,
     )
 
 

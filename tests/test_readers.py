@@ -416,7 +416,7 @@ def test_fast_path_for_100k_rows_by_40_columns(tmp_path):
     p = tmp_path / "big.csv"
     p.write_text(text)
     raw = readers.read_wave_file(p)
-    assert FAST in raw.notes
+    assert raw.parser == FAST
     assert raw.data.shape == (n, k)
     assert np.array_equal(raw.source_rows, np.arange(2, n + 2))
     assert all(str(t) == "str" for t in raw.data.dtypes)
@@ -427,7 +427,7 @@ def test_fast_path_for_100k_rows_by_40_columns(tmp_path):
     lines.insert(70_000, "")  # blank line 70001
     p.write_text("\n".join(lines))
     raw = readers.read_wave_file(p)
-    assert FAST in raw.notes
+    assert raw.parser == FAST
     assert raw.bad_rows["source_row"].tolist() == [50_001]
     expected = np.concatenate([np.arange(2, 50_001), np.arange(50_002, 70_001),
                                np.arange(70_002, n + 3)])
@@ -497,7 +497,7 @@ def test_stray_quote_falls_back_to_exact_parser(tmp_path, monkeypatch):
     raw = readers.read_wave_file(p)
     assert raw.source_rows.tolist() == [2, 4]
     assert col(raw, "height") == ['5\'2"', "1,6 m"]
-    assert any("exact line-by-line parser" in n for n in raw.notes)
+    assert "exact line-by-line parser" in raw.parser
 
 
 # Property: on any CSV, the pyarrow path (with tiny blocks, to cross block boundaries with
