@@ -81,6 +81,20 @@ KOBO_META = frozenset(
 #: carrying it are treated as synthetic wherever the file travels. It is never stored.
 SYNTHETIC_COLUMN = "_synthetic"
 _SUBMISSION_ID = "_uuid"
+#: Digit runs long enough to be an identifier (NIP 18, NIK 16, phone numbers), also
+#: spaced or in scientific notation; never echoed in a message or a stored text.
+_ID_IN_TEXT = r"\d[\d .\-]{9,}\d|\d[.,]\d+[eE]\+?1[0-9]"
+_ID_IN_TEXT_RE = re.compile(_ID_IN_TEXT)
+_WITHHELD = "[number withheld]"
+
+
+def _shown(value: object) -> str:
+    """An answer as a message may show it: one line, at most 40 characters, and any long
+    number (a misplaced NIP, NIK or phone number) withheld."""
+    text = " ".join(str(value).split())
+    text = _ID_IN_TEXT_RE.sub(_WITHHELD, text)
+    return text if len(text) <= 40 else text[:39] + "…"
+
 _SUBMITTED_AT = "_submission_time"
 _MULTI_SEPARATORS = re.compile(r"[,;]\s*|\s+")
 _TRUE = frozenset({"1", "1.0", "true", "ya", "yes", "y", "x", "✓"})
@@ -265,8 +279,9 @@ def _parse_numbers(series: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series
     """Parse text numbers ("72.5", "72,5"); returns (Float64 values, not_a_number mask)."""
     try:  # fast path: every value is a plain number (pyarrow parses in C)
         parsed = pc.cast(pa.array(series), pa.float64())
+        nan_text = pc.fill_null(pc.is_nan(parsed), False).to_numpy(zero_copy_only=False)
         values = pd.Series(pd.array(parsed, dtype="Float64"), index=series.index)
-        return _finite(values, np.zeros(len(series), dtype=bool))
+        return _finite(values.mask(nan_text), nan_text.copy())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
         pass
     s = series
@@ -494,23 +509,24 @@ def validate_wave(
             cl = instrument.choice_list(f.list_name)
             values, unknown = _codes_for(col(f.name), _choice_lookup(cl), ordinal=cl.ordinal)
             if unknown.any():
-                raw_vals = col(f.name).astype(object)
-                looks_numeric = pd.to_numeric(raw_vals.where(unknown), errors="coerce").notna()
+                shown = np.empty(n, dtype=object)
+                shown[unknown] = [_shown(v) for v in col(f.name)[unknown]]
+                numeric = np.zeros(n, dtype=bool)
+                numeric[unknown] = pd.to_numeric(col(f.name)[unknown], errors="coerce").notna()
                 if cl.ordinal:
-                    oob = unknown & looks_numeric.to_numpy()
+                    oob = unknown & numeric
                     problems.add(
                         oob,
                         f.name,
-                        "code " + raw_vals.astype(str) + f" is outside the allowed codes "
-                        f"{cl.min_value}–{cl.max_value}",
+                        "code " + pd.Series(shown, dtype=object).astype(str)
+                        + f" is not one of the allowed codes {cl.min_value}–{cl.max_value}",
                         f"use one of: {cl.describe('id')}",
                     )
                     unknown = unknown & ~oob
                 problems.add(
                     unknown,
                     f.name,
-                    "answer '"
-                    + raw_vals.astype(str).str.slice(0, 40)
+                    "answer '" + pd.Series(shown, dtype=object).astype(str)
                     + "' is not an allowed answer",
                     f"use a code or label from: {cl.describe('id')}",
                 )
@@ -543,8 +559,8 @@ def validate_wave(
             )
             _range(values, f, problems, today)
             out[f.name] = values
-        elif f.type == "text":
-            out[f.name] = s.astype("str")
+        elif f.type == "text":  # free text: an NIP/NIK typed into it is withheld
+            out[f.name] = s.astype("str").str.replace(_ID_IN_TEXT, _WITHHELD, regex=True)
 
     # ---- identifiers
     key_cols: dict[str, pd.Series] = {}
@@ -866,7 +882,7 @@ def _select_multiple(f, inst, data, cols, problems, out, notes) -> None:
                 chosen[v] |= rows
             if bad:
                 bad_reason[rows] = "contains an answer that is not allowed: " + ", ".join(
-                    repr(b[:30]) for b in bad[:3]
+                    repr(_shown(b)) for b in bad[:3]
                 )
         problems.add(
             bad_reason != None,  # noqa: E711  (element-wise on an object array)
@@ -938,7 +954,10 @@ def _quarantine_table(data, issues, bad_pos, source_rows, inst, cols, key_cols, 
     for c in data.columns:
         if c in id_cols or c in cols.ignored:
             continue  # identifiers go in only as pseudonyms; unknown columns may hold anything
-        q[c] = rows[c].to_numpy()
+        if c in cols.meta and c not in (_SUBMISSION_ID, _SUBMITTED_AT):
+            continue  # device ids, GPS, enumerator names: not stored, as the notes say
+        cells = rows[c].astype("str")
+        q[c] = cells.str.replace(_ID_IN_TEXT, _WITHHELD, regex=True).to_numpy()
     if len(bad_rows):
         extra = pd.DataFrame(
             {

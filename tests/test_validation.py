@@ -84,7 +84,7 @@ def test_bad_rows_are_quarantined_with_row_column_reason_and_fix(tmp_path, merit
     rows[6]["birth_year"] = "abc"  # not a number (line 8)
     res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
     assert res.rows_read == 8 and res.rows_valid == 2 and res.rows_quarantined == 6
-    assert "rtc_er_2: code 7 is outside the allowed codes 1–6" in _issue(res, 3)
+    assert "rtc_er_2: code 7 is not one of the allowed codes 1–6" in _issue(res, 3)
     assert "sup_1: answer 'Setuju sekali' is not an allowed answer" in _issue(res, 4)
     assert "opd: required answer is missing" in _issue(res, 5)
     assert "dlg_sessions: answer is missing but required because dlg_attended is 1" in _issue(
@@ -261,3 +261,42 @@ def test_plain_duplicate_gives_no_shared_key_note(tmp_path, merit):
     res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
     assert res.rows_quarantined == 1
     assert not any("share their" in n for n in res.notes)
+
+
+def test_identifier_in_the_wrong_column_never_reaches_a_message_or_table(tmp_path, merit):
+    nik = "3674051203850002"  # a synthetic NIK typed into an answer column
+    nip_elsewhere = synthetic_nip(77)
+    rows = [merit_row(i) for i in range(3)]
+    rows[0]["opd"] = nip_elsewhere
+    rows[1]["rtc_rs_1"] = nik
+    rows[2]["dlg_formats"] = f"sosialisasi {nik}"
+    res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
+    assert res.rows_quarantined == 3
+    text = res.issues.to_csv() + res.quarantine.to_csv() + " ".join(res.notes)
+    assert nik not in text and nip_elsewhere not in text
+    assert "[number withheld]" in text
+
+
+def test_kobo_metadata_is_not_kept_in_the_quarantine(tmp_path, merit):
+    rows = [dict(merit_row(i), _geolocation="[-6.2912, 106.7101]", deviceid="collect:abc",
+                 _submitted_by="enumerator_x", _uuid=f"u{i}") for i in range(2)]
+    rows[0]["rtc_rs_1"] = "9"
+    res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
+    q = res.quarantine
+    assert res.rows_quarantined == 1
+    assert {"_geolocation", "deviceid", "_submitted_by"}.isdisjoint(q.columns)
+    assert "_uuid" in q.columns
+
+
+def test_nan_text_in_a_number_field_is_not_silently_missing(tmp_path, merit):
+    rows = [merit_row(1, dlg_sessions="nan"), merit_row(2)]
+    res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
+    assert res.rows_quarantined == 1
+    assert "dlg_sessions: not a number" in _issue(res, 2)
+
+
+def test_multiline_answer_is_shown_on_one_line(tmp_path, merit):
+    rows = [merit_row(1, opd="din\nkes")]
+    res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
+    reason = res.issues["reason"].iloc[0]
+    assert "\n" not in reason and "'din kes'" in reason
