@@ -281,8 +281,9 @@ def _write_report(issues, report: Path | None, file_name: str) -> None:
     _say(f"problem list written to {report}")
 
 
-def _sheet(sheet: str | None) -> str | int | None:
-    return int(sheet) if sheet is not None and sheet.isdigit() else sheet
+def _sheet(sheet: str | None) -> str | None:
+    # passed as text: the reader takes a sheet of that name first, else a 0-based position
+    return sheet
 
 
 def _finish(summary: str, res, *, file: Path, show: int, report: Path | None, strict: bool) -> None:
@@ -461,6 +462,9 @@ def quarantine(instrument_id: str, wave: str, store: Path | None, version: int |
 
     q = store_mod.read_quarantine(instrument_id, wave, store=store, version=version)
     if out is not None:
+        if not out.parent.is_dir():
+            raise click.BadParameter(f"the folder {str(out.parent)!r} does not exist",
+                                     param_hint="--out")
         store_dir = (store if store is not None else store_mod.default_store()).resolve()
         if store_dir == out.resolve().parent or store_dir in out.resolve().parents:
             raise click.BadParameter("write outside the store folder", param_hint="--out")

@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .errors import InputError, UnreadableFileError
+from .errors import ConfigError, InputError, UnreadableFileError
 from .instruments import Instrument
 
 __all__ = ["RawTable", "read_wave_file"]
@@ -273,8 +273,8 @@ def read_wave_file(
             _check_excel_magic(head, fname)
         return _read_excel(p, fname, resolver, sheet, notes)
     if sheet is not None:
-        raise InputError("sheet applies only to Excel workbooks", file=fname,
-                         fix="leave sheet out for a text (CSV) file")
+        raise ConfigError(f"{fname}: --sheet applies only to Excel workbooks; leave it out "
+                          "for a text (CSV) file")
     return _read_text(p, fname, resolver)
 
 
@@ -1170,6 +1170,8 @@ def _read_excel(p: Path, fname: str, resolver: _ColumnResolver, sheet: str | int
                     file=fname, fix="give a 0-based position or a sheet name: "
                     + ", ".join(repr(s.title) for s in sheets[:10]))
             ws = sheets[sheet]
+        elif sheet not in {s.title for s in sheets} and str(sheet).isdigit():
+            return _read_excel(p, fname, resolver, int(sheet), notes)  # "2" = position 2
         else:
             by_title = {s.title: s for s in sheets}
             if sheet not in by_title:

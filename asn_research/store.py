@@ -183,7 +183,11 @@ def read_manifest(store: str | os.PathLike[str]) -> dict:
         doc = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise StoreError(f"{p}: cannot read the store manifest ({exc})") from None
-    if not isinstance(doc, dict) or doc.get("format") != STORE_FORMAT:
+    if (
+        not isinstance(doc, dict)
+        or doc.get("format") != STORE_FORMAT
+        or not isinstance(doc.get("ingests"), list)
+    ):
         raise StoreError(
             f"{p} is not an asn-research store manifest; choose another --store folder"
         )
@@ -207,8 +211,15 @@ def _write_json_atomic(path: Path, doc: dict) -> None:
 
 @contextlib.contextmanager
 def _locked(store: Path) -> Iterator[None]:
-    store.mkdir(parents=True, exist_ok=True)
-    with open(store / ".lock", "w") as fh:
+    try:
+        store.mkdir(parents=True, exist_ok=True)
+        fh = open(store / ".lock", "w")  # noqa: SIM115  (closed below)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot use {store} as a store ({exc.strerror}); give a folder you can write to "
+            "with --store or ASN_RESEARCH_STORE"
+        ) from None
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -277,7 +288,7 @@ def _table_bytes_write(df: pd.DataFrame, dest: Path) -> str:
     return digest
 
 
-def _copy_raw(src: Path, dest: Path) -> None:
+def _copy_raw(src: Path, dest: Path, sha256: str) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     for d in (dest.parent, dest.parent.parent, dest.parent.parent.parent):
         os.chmod(d, 0o700)
@@ -287,6 +298,11 @@ def _copy_raw(src: Path, dest: Path) -> None:
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
+        if sha256_file(tmp) != sha256:
+            raise StoreError(
+                f"{src.name} changed while it was being ingested; nothing was stored. "
+                "Wait until the file is saved completely and ingest it again"
+            )
         os.chmod(tmp, 0o400)
         os.replace(tmp, dest)
     except BaseException:
@@ -378,7 +394,13 @@ def ingest_file(
             e for e in manifest["ingests"] if e["instrument"] == inst.id and e["wave"] == wave
         ]
         current = next((e for e in history if e.get("current")), None)
-        if current is not None and current["raw_sha256"] == raw_sha:
+        same = (
+            current is not None
+            and current["raw_sha256"] == raw_sha
+            and current.get("sheet") == (None if sheet is None else str(sheet))
+            and current.get("instrument_version") == inst.version
+        )
+        if same:
             log.info("%s: already the current version of %s wave %s", src.name, inst.id, wave)
             return IngestResult(
                 status="unchanged",
@@ -396,7 +418,8 @@ def ingest_file(
         if current is not None and not replace:
             raise StoreError(
                 f"{inst.id} wave {wave} already holds {current['source_name']!r} "
-                f"(version {current['version']}); this file is different. Use --replace to "
+                f"(version {current['version']}); this file (or its sheet, or the instrument "
+                "version) is different. Use --replace to "
                 f"store it as version {current['version'] + 1} (version {current['version']} "
                 "is kept), or choose another --wave"
             )
@@ -453,7 +476,7 @@ def ingest_file(
         # three independent writes that release the GIL; all finish before the manifest
         with ThreadPoolExecutor(max_workers=3) as pool:
             jobs = [
-                pool.submit(_copy_raw, src, store_dir / rel_raw),
+                pool.submit(_copy_raw, src, store_dir / rel_raw, raw_sha),
                 pool.submit(_table_bytes_write, valid, store_dir / rel_tab),
                 pool.submit(_table_bytes_write, res.quarantine, store_dir / rel_q),
             ]
@@ -485,6 +508,7 @@ def ingest_file(
                 "header_row": table.header_row,
             },
             "columns_ignored": list(res.ignored_columns),
+            "sheet": None if sheet is None else str(sheet),
             "package_version": __version__,
         }
         notes = list(res.notes) + notes

@@ -236,6 +236,15 @@ class _Problems:
         return out.astype({"column": "str", "reason": "str", "fix": "str"})
 
 
+def _numeric_code(text: str) -> str:
+    """'05', '+5', '5.00' -> '5' (so integer codes written as numbers still match)."""
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() and abs(number) < 1e6 else text
+
+
 def _codes_for(
     series: pd.Series, lookup: dict[str, int | str], *, ordinal: bool
 ) -> tuple[pd.Series, np.ndarray]:
@@ -261,7 +270,8 @@ def _codes_for(
         sub = series[todo]
         codes, uniques = pd.factorize(sub, use_na_sentinel=True)
         where = {k: j for j, k in enumerate(keys)}
-        norm_pos = np.array([where.get(_norm(str(u)), -1) for u in uniques] + [-1])
+        norm_pos = np.array([where.get(_numeric_code(_norm(str(u))), -1) for u in uniques]
+                            + [-1])
         pos[todo] = norm_pos[np.where(codes < 0, len(uniques), codes)]
     unknown = present & (pos < 0)
     missing = pos < 0
@@ -341,7 +351,9 @@ def _parse_dates_each(series: pd.Series, *, with_time: bool) -> tuple[pd.Series,
         if not match.any():
             continue
         sub = series[match]
-        if fmt == "iso":
+        if fmt == "iso" and not with_time:  # a date: the local calendar day as written
+            parsed = pd.to_datetime(sub.str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
+        elif fmt == "iso":  # a moment: stored in UTC
             parsed = pd.to_datetime(sub, errors="coerce", utc=True, format="ISO8601")
             parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
         else:
@@ -546,6 +558,14 @@ def validate_wave(
                 frac = values.notna().to_numpy() & ~bad
                 frac &= (values.fillna(0) % 1 != 0).to_numpy()
                 problems.add(frac, f.name, "not a whole number", "write a whole number")
+                grouped = s.str.fullmatch(r"[+-]?\d{1,3}([.,]\d{3})+").fillna(False)
+                grouped = grouped.astype(bool).to_numpy() & ~bad
+                problems.add(grouped, f.name,
+                             "a thousands separator makes this number ambiguous",
+                             "write the number without separators, e.g. 10000")
+                huge = (values.abs() > 2**53).fillna(False).astype(bool).to_numpy()
+                problems.add(huge, f.name, "the number is too large", "check the value")
+                values = values.mask(huge | grouped)
             _range(values, f, problems, today)
             out[f.name] = values.round().astype("Int64") if f.type == "integer" else values
         elif f.type in ("date", "datetime"):
@@ -561,6 +581,23 @@ def validate_wave(
             out[f.name] = values
         elif f.type == "text":  # free text: an NIP/NIK typed into it is withheld
             out[f.name] = s.astype("str").str.replace(_ID_IN_TEXT, _WITHHELD, regex=True)
+
+    # ---- PNS ranks (golongan/ruang) and PPPK grades must match the employment status
+    if "status" in out and "golongan" in out and instrument.respondent == "asn":
+        gol = out["golongan"].astype("str")
+        is_pppk_grade = gol.str.startswith("pppk_").fillna(False).astype(bool).to_numpy()
+        has_gol = gol.notna().to_numpy()
+        st = out["status"].astype("str")
+        problems.add(
+            has_gol & is_pppk_grade & (st == "pns").fillna(False).to_numpy(),
+            "golongan", "a PPPK grade is given but the status is PNS",
+            "write the PNS golongan/ruang in full (e.g. III/a), or correct the status",
+        )
+        problems.add(
+            has_gol & ~is_pppk_grade & (st == "pppk").fillna(False).to_numpy(),
+            "golongan", "a PNS golongan/ruang is given but the status is PPPK",
+            "write the PPPK grade (e.g. PPPK IX), or correct the status",
+        )
 
     # ---- identifiers
     key_cols: dict[str, pd.Series] = {}
@@ -878,6 +915,9 @@ def _select_multiple(f, inst, data, cols, problems, out, notes) -> None:
         bad_reason = np.empty(len(data), dtype=object)
         for i, (ok, bad) in enumerate(parsed):
             rows = codes == i
+            if not ok and not bad:  # only separators (",", ";"): no answer given
+                answered &= ~rows
+                continue
             for v in ok:
                 chosen[v] |= rows
             if bad:

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from asn_research import instruments, readers
-from asn_research.errors import InputError, UnreadableFileError
+from asn_research.errors import ConfigError, InputError, UnreadableFileError
 
 CORPUS = Path(__file__).parent / "data" / "malformed"
 _spec = importlib.util.spec_from_file_location("make_corpus", CORPUS / "make_corpus.py")
@@ -368,7 +368,7 @@ def test_xlsx_sheet_choice(merit):
     assert "'Data'" in info.value.fix and "'Catatan'" in info.value.fix
     with pytest.raises(InputError, match="no sheet at position 5"):
         read("merit_title_row.xlsx", sheet=5)
-    with pytest.raises(InputError, match="only to Excel"):
+    with pytest.raises(ConfigError, match="only to Excel"):  # a usage error (exit 2)
         read("merit_utf8_bom.csv", sheet=0)
 
 

@@ -225,3 +225,60 @@ def test_simulated_file_stays_synthetic_when_copied(tmp_path):
     assert res.synthetic is True
     assert any("SYNTHETIC" in n for n in res.notes)
     assert "_synthetic" not in store.read_wave("merit", "2024-1", store=tmp_path / "st").columns
+
+
+def test_sheet_and_instrument_version_are_part_of_the_same_file_check(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "A"
+    for title, n in (("A", 3), ("B", 5)):
+        ws = wb.active if title == "A" else wb.create_sheet(title)
+        rows = [merit_row(i) for i in range(n)]
+        ws.append(list(rows[0]))
+        for row in rows:
+            ws.append(list(row.values()))
+    path = tmp_path / "two.xlsx"
+    wb.save(path)
+    st = tmp_path / "s"
+    store.ingest_file(path, instrument="merit", wave="w", store=st, sheet="A",
+                      reference_date=TODAY)
+    with pytest.raises(StoreError, match="--replace"):
+        store.ingest_file(path, instrument="merit", wave="w", store=st, sheet="B",
+                          reference_date=TODAY)
+    res = store.ingest_file(path, instrument="merit", wave="w", store=st, sheet="B",
+                            replace=True, reference_date=TODAY)
+    assert res.status == "replaced" and res.rows_stored == 5
+    assert res.entry["sheet"] == "B"
+
+
+def test_a_file_changed_during_ingest_is_not_stored(tmp_path, merit_csv, monkeypatch):
+    st = tmp_path / "s"
+    real = store.sha256_file
+    calls = {"n": 0}
+
+    def changing(path):
+        calls["n"] += 1
+        if calls["n"] == 1:  # the first hash sees the file; then someone saves it again
+            digest = real(path)
+            write_csv(merit_csv, [merit_row(i) for i in range(3)])
+            return digest
+        return real(path)
+
+    monkeypatch.setattr(store, "sha256_file", changing)
+    with pytest.raises(StoreError, match="changed while it was being ingested"):
+        _ingest(merit_csv, st)
+    assert not (st / "manifest.json").exists()
+
+
+def test_unusable_store_folder_is_a_store_error(tmp_path, merit_csv):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot use"):
+        store.ingest_file(merit_csv, instrument="merit", wave="w", store=blocker,
+                          reference_date=TODAY)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "manifest.json").write_text('{"format": "asn-research-store"}')
+    with pytest.raises(StoreError, match="not an asn-research store manifest"):
+        store.list_waves(bad)

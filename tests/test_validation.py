@@ -300,3 +300,27 @@ def test_multiline_answer_is_shown_on_one_line(tmp_path, merit):
     res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
     reason = res.issues["reason"].iloc[0]
     assert "\n" not in reason and "'din kes'" in reason
+
+
+@pytest.mark.parametrize(
+    ("over", "expect"),
+    [
+        ({"golongan": "III"}, "a PPPK grade is given but the status is PNS"),
+        ({"tenure_years": "10,000"}, "thousands separator"),
+        ({"tenure_years": "1.000"}, "thousands separator"),
+    ],
+)
+def test_domain_and_number_pitfalls_are_quarantined(tmp_path, merit, over, expect):
+    res = _validate(write_csv(tmp_path / "m.csv", [merit_row(1, **over)]), merit)
+    assert res.rows_quarantined == 1 and expect in _issue(res, 2)
+
+
+def test_numeric_spellings_of_codes_and_local_dates(tmp_path, merit):
+    rows = [merit_row(1, rtc_rs_1="05", rtc_rs_2="+3", rtc_rs_3="4.00",
+                      survey_date="2025-03-10T01:00+07:00", dlg_formats=",")]
+    res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
+    assert res.rows_valid == 1, res.issues
+    v = res.valid.iloc[0]
+    assert (v["rtc_rs_1"], v["rtc_rs_2"], v["rtc_rs_3"]) == (5, 3, 4)
+    assert v["survey_date"] == pd.Timestamp("2025-03-10")  # the local day, not UTC
+    assert pd.isna(v["dlg_formats__daring"])  # "," alone is no answer
