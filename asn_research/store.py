@@ -87,6 +87,7 @@ MANIFEST_FIELDS = (
     "key_fingerprint",
     "reader",
     "columns_ignored",
+    "sheet",
     "package_version",
 )
 _WAVE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
