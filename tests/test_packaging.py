@@ -73,3 +73,17 @@ def test_readme_quick_start_is_two_commands_and_ci_runs_the_second():
     ci = (ROOT / ".ci" / "run").read_text()
     assert commands[1].split()[:3] == ["python3", "run.py", "test"]
     assert "python3 run.py test" in ci
+
+
+def test_readme_documents_every_manifest_field_and_cli_verb():
+    from click import Group
+
+    from asn_research.cli import main
+    from asn_research.store import MANIFEST_FIELDS
+
+    text = (ROOT / "README.md").read_text()
+    for name in MANIFEST_FIELDS:
+        assert f"`{name}`" in text, f"manifest field {name} is not documented in README.md"
+    assert isinstance(main, Group)
+    for verb in main.commands:
+        assert f"asn-research {verb}" in text, f"CLI verb {verb} is not documented in README.md"
