@@ -253,22 +253,22 @@ def test_sheet_and_instrument_version_are_part_of_the_same_file_check(tmp_path):
 
 
 def test_a_file_changed_during_ingest_is_not_stored(tmp_path, merit_csv, monkeypatch):
+    """The raw copy must be the bytes that were read and hashed; if the source changed in
+    between (someone saved it again), nothing is stored."""
     st = tmp_path / "s"
-    real = store.sha256_file
-    calls = {"n": 0}
+    real_copy = store.shutil.copyfile
 
-    def changing(path):
-        calls["n"] += 1
-        if calls["n"] == 1:  # the first hash sees the file; then someone saves it again
-            digest = real(path)
-            write_csv(merit_csv, [merit_row(i) for i in range(3)])
-            return digest
-        return real(path)
+    def copy_of_a_changed_file(src, dst):
+        real_copy(src, dst)
+        with open(dst, "ab") as fh:  # the file on disk is no longer what was read
+            fh.write(b"one more line typed meanwhile\n")
 
-    monkeypatch.setattr(store, "sha256_file", changing)
+    monkeypatch.setattr(store.shutil, "copyfile", copy_of_a_changed_file)
     with pytest.raises(StoreError, match="changed while it was being ingested"):
         _ingest(merit_csv, st)
     assert not (st / "manifest.json").exists()
+    leftovers = [p for p in st.rglob("*") if p.is_file() and "raw" in p.parts]
+    assert leftovers == []
 
 
 def test_unusable_store_folder_is_a_store_error(tmp_path, merit_csv):
