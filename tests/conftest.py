@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 from _helpers import merit_row, write_csv
+from hypothesis import settings
 
 TEST_KEY = "0123456789abcdef" * 4  # a synthetic test key (64 hex digits)
+
+# Property tests: CI replays a fixed set of examples (a landing must not depend on luck);
+# local runs explore new ones. Either way no example database is written into the tree.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("dev", database=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(autouse=True)
