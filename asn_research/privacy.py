@@ -39,6 +39,7 @@ import sys
 import threading
 import unicodedata
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
@@ -49,6 +50,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ConfigError, InputError, PrivacyError
+
+try:  # optional C accelerator (setup.py); the standard library gives the same pseudonyms
+    from . import _native
+except ImportError:  # pragma: no cover - depends on the build
+    _native = None
 
 __all__ = [
     "DEFAULT_KEY_FILE",
@@ -298,10 +304,7 @@ def pseudonymize(values: pd.Series, key: PseudonymKey, *, kind: IdentifierKind) 
             f"identifiers.check_{kind} first",
         )
 
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = pa.array(pd.Series(uniques).astype(pd.StringDtype("pyarrow")).array)
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
+    texts, codes = _distinct_texts(values, deduplicate=kind == "name" or _native is None)
     if kind == "name":
         normalized = pa.array(
             [
@@ -310,6 +313,8 @@ def pseudonymize(values: pd.Series, key: PseudonymKey, *, kind: IdentifierKind) 
             ],
             type=pa.large_string(),
         )
+    elif pc.all(pc.ascii_is_decimal(texts)).as_py() is not False:
+        normalized = texts  # digits only already (what check_nip/check_nik return)
     else:
         numbers = pc.sum(pc.match_substring_regex(texts, _SCIENTIFIC)).as_py() or 0
         if numbers:
@@ -321,32 +326,25 @@ def pseudonymize(values: pd.Series, key: PseudonymKey, *, kind: IdentifierKind) 
                 "only the accepted values",
             )
         normalized = pc.replace_substring_regex(texts, "[^0-9]", "")
-    empty = pc.equal(pc.utf8_length(normalized), 0)
     normalized = normalized.cast(pa.large_string())
-    messages = pc.binary_join_element_wise(
-        pa.scalar(f"{kind}:", pa.large_string()), normalized, pa.scalar("", pa.large_string())
-    ).cast(pa.large_binary())
-    messages = pc.if_else(empty, pa.scalar(None, pa.large_binary()), messages)
-
-    valid = pc.invert(pc.is_null(messages)).to_numpy(zero_copy_only=False)
-    present = messages.filter(pc.is_valid(messages)).to_pylist()
-    width = _PSEUDONYM_HEX // 2
-    blob = _hmac_many(object.__getattribute__(key, "_secret"), present, width)
-    hexed = pa.Array.from_buffers(
-        pa.binary(2 * width), len(present), [None, pa.py_buffer(blob.hex().encode("ascii"))]
-    ).cast(pa.large_binary()).cast(pa.large_string())
-    hexed = pc.binary_join_element_wise(
-        pa.scalar("p_", pa.large_string()), hexed, pa.scalar("", pa.large_string())
+    # values that normalize to nothing (or were missing) get no pseudonym
+    keep = pc.fill_null(pc.greater(pc.binary_length(normalized), 0), False)
+    present = normalized.filter(keep)
+    hexed = _pseudonym_array(
+        object.__getattribute__(key, "_secret"), present.cast(pa.large_binary()),
+        f"{kind}:".encode(),
     )
-    positions = np.full(len(valid), -1, dtype=np.int64)
-    positions[valid] = np.arange(len(present))
+    keep_np = keep.to_numpy(zero_copy_only=False)
+    positions = np.full(len(keep_np), -1, dtype=np.int64)
+    positions[keep_np] = np.arange(len(present))
     pseudonyms = hexed.take(pa.array(positions, mask=positions < 0))
-    result = pseudonyms.take(pa.array(codes, mask=codes < 0, type=pa.int64()))
+    result = pseudonyms if codes is None else pseudonyms.take(
+        pa.array(codes, mask=codes < 0, type=pa.int64()))
     log.debug(
-        "pseudonymized %d %s values (%d distinct) with key %s",
+        "pseudonymized %d %s values (%d hashed) with key %s",
         len(values),
         kind,
-        len(pseudonyms),
+        len(present),
         key.fingerprint,
     )
     return pd.Series(
@@ -510,6 +508,60 @@ class _HmacSha256:
         outer.update(inner.digest())
         return outer.digest()
 
+
+def _distinct_texts(values: pd.Series, *, deduplicate: bool
+                    ) -> tuple[pa.LargeStringArray, np.ndarray | None]:
+    """The values as an Arrow text array: each distinct value once (with the codes that
+    put them back in place), or all of them in order (``codes`` None) when hashing is so
+    cheap that finding the distinct values would cost more than it saves."""
+    codes = None
+    if deduplicate:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        values = pd.Series(uniques)
+    texts = pa.array(values.astype(pd.StringDtype("pyarrow")).array)
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    return texts.cast(pa.large_string()), codes
+
+
+def _pseudonym_array(secret: bytes, messages: pa.LargeBinaryArray, prefix: bytes
+                     ) -> pa.LargeStringArray:
+    """``"p_"`` + 24 hex digits of HMAC-SHA256(secret, prefix + m) for every message."""
+    width = _PSEUDONYM_HEX // 2
+    n = len(messages)
+    if _native is None:
+        blob = _hmac_many(secret, [prefix + m for m in messages.to_pylist()], width)
+        hexed = pa.Array.from_buffers(
+            pa.binary(2 * width), n, [None, pa.py_buffer(blob.hex().encode("ascii"))]
+        ).cast(pa.large_binary()).cast(pa.large_string())
+        return pc.binary_join_element_wise(
+            pa.scalar("p_", pa.large_string()), hexed, pa.scalar("", pa.large_string())
+        )
+    key = secret if len(secret) <= 64 else hashlib.sha256(secret).digest()
+    key = key.ljust(64, b"\0")
+    offsets, data = messages.buffers()[1], messages.buffers()[2] or pa.py_buffer(b"")
+    start = messages.offset
+
+    def run(lo: int, hi: int) -> bytes:
+        return _native.hmac_hex(key, data, offsets, start + lo, start + hi, prefix, b"p_",
+                                _PSEUDONYM_HEX)
+
+    workers = min(os.cpu_count() or 1, 4) if n >= _THREADED_MIN else 1
+    cuts = [n * i // workers for i in range(workers + 1)]
+    if workers == 1:
+        blob = run(0, n)
+    else:  # the C loop runs without the GIL, so threads hash in parallel
+        with ThreadPoolExecutor(workers) as pool:
+            blob = b"".join(pool.map(run, cuts[:-1], cuts[1:]))
+    each = 2 + _PSEUDONYM_HEX
+    return pa.Array.from_buffers(
+        pa.large_string(), n,
+        [None, pa.py_buffer(np.arange(n + 1, dtype=np.int64) * each), pa.py_buffer(blob)],
+    )
+
+
+#: Batches at least this large are hashed on several threads by the C accelerator.
+_THREADED_MIN = 20_000
 
 #: Below this many distinct values, hashing in one process is faster than starting a helper.
 _PARALLEL_MIN = 100_000
