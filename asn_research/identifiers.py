@@ -845,8 +845,11 @@ def _length_message(k: int, *, label: str, length: int) -> tuple[str, str | None
 
 def _num(d: np.ndarray, start: int, stop: int) -> np.ndarray:
     """Integer value of digit columns ``start:stop`` of the digit matrix."""
-    weights = 10 ** np.arange(stop - start - 1, -1, -1, dtype=np.int64)
-    return d[:, start:stop] @ weights
+    out = d[:, start].astype(np.int64)
+    for j in range(start + 1, stop):  # Horner; a uint8 matmul would not use BLAS
+        out *= 10
+        out += d[:, j]
+    return out
 
 
 def _real_date(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -898,38 +901,56 @@ def _aligned(aux: pd.Series, values: pd.Series, name: str) -> pd.Series:
     return aux
 
 
+def _mapped_codes(aux: pd.Series, mapping: dict[str, object]) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """Map each distinct stripped text of ``aux`` once: (codes per row, distinct texts,
+    which distinct texts are unknown). Row codes index into the distinct texts; -1 = missing."""
+    text = aux.astype(pd.StringDtype("pyarrow"))
+    codes, uniques = pd.factorize(text, use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=pd.StringDtype("pyarrow")).str.strip()
+    blank = distinct.isna() | (distinct == "")
+    codes = np.where(blank.to_numpy()[np.maximum(codes, 0)] & (codes >= 0), -1, codes)
+    keys = distinct.str.lower().map(mapping)
+    unknown = (~blank & keys.isna()).to_numpy()
+    return codes, keys, unknown
+
+
 def _status_codes(status: pd.Series, values: pd.Series) -> np.ndarray:
     """'pns' / 'pppk' / '' (missing) per row."""
     status = _aligned(status, values, "status")
-    text = status.astype(pd.StringDtype("pyarrow")).str.strip().str.lower()
-    mapped = text.map({"pns": "pns", "cpns": "pns", "pppk": "pppk", "p3k": "pppk"})
-    bad = text.notna() & (text != "") & mapped.isna()
-    if bad.any():
+    codes, keys, unknown = _mapped_codes(
+        status, {"pns": "pns", "cpns": "pns", "pppk": "pppk", "p3k": "pppk"})
+    bad_rows = unknown[np.maximum(codes, 0)] & (codes >= 0)
+    if bad_rows.any():
         raise InputError(
-            f"the status column has values other than 'pns' and 'pppk' in {int(bad.sum())} "
-            f"rows (first at position {int(np.flatnonzero(bad.to_numpy())[0])})",
+            f"the status column has values other than 'pns' and 'pppk' in {int(bad_rows.sum())} "
+            f"rows (first at position {int(np.flatnonzero(bad_rows)[0])})",
             column=str(status.name) if status.name is not None else "status",
             fix="map the status answers to the codes 'pns'/'pppk' first (invalid answers "
             "as missing)",
         )
-    return mapped.fillna("").to_numpy(dtype=object)
+    table = np.array(keys.fillna("").tolist() + [""], dtype=object)
+    return table[codes]  # -1 picks the trailing "" (missing)
 
 
 def _sex_codes(sex: pd.Series, values: pd.Series) -> np.ndarray:
     """1 / 2 / 0 (missing) per row."""
     sex = _aligned(sex, values, "sex")
-    text = sex.astype(pd.StringDtype("pyarrow")).str.strip()
-    mapped = text.map({"1": 1, "2": 2, "1.0": 1, "2.0": 2})
-    bad = text.notna() & (text != "") & mapped.isna()
-    if bad.any():
+    if pd.api.types.is_integer_dtype(sex.dtype):  # codes already (the validator's Int16)
+        ints = sex.to_numpy(dtype="int64", na_value=0)
+        if not (sex.notna().to_numpy() & (ints != 1) & (ints != 2)).any():
+            return ints  # 1, 2, or 0 where missing
+    codes, keys, unknown = _mapped_codes(sex, {"1": 1, "2": 2, "1.0": 1, "2.0": 2})
+    bad_rows = unknown[np.maximum(codes, 0)] & (codes >= 0)
+    if bad_rows.any():
         raise InputError(
-            f"the sex column has values other than 1 and 2 in {int(bad.sum())} rows "
-            f"(first at position {int(np.flatnonzero(bad.to_numpy())[0])})",
+            f"the sex column has values other than 1 and 2 in {int(bad_rows.sum())} rows "
+            f"(first at position {int(np.flatnonzero(bad_rows)[0])})",
             column=str(sex.name) if sex.name is not None else "sex",
             fix="map the sex answers to the codes 1 (male) / 2 (female) first (invalid "
             "answers as missing)",
         )
-    return mapped.fillna(0).to_numpy(dtype=np.int64)
+    table = np.array(keys.fillna(0).astype("int64").tolist() + [0], dtype=np.int64)
+    return table[codes]
 
 
 def _check_part(name: str, value: int, lo: int, hi: int) -> None:

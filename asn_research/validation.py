@@ -262,6 +262,10 @@ def _codes_for(
         arr = arr.combine_chunks()
     if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
         arr = arr.cast(pa.string())
+    if ordinal:
+        fast = _integer_codes(arr, lookup)
+        if fast is not None:
+            return pd.Series(fast, index=series.index), np.zeros(len(arr), dtype=bool)
     idx = pc.index_in(arr, value_set=spellings)
     pos = pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
     present = arr.is_valid().to_numpy(zero_copy_only=False)
@@ -283,6 +287,40 @@ def _codes_for(
     small = pd.array(vals, dtype="str")
     out = small.take(np.where(missing, -1, pos), allow_fill=True)
     return pd.Series(out, index=series.index), unknown
+
+
+#: Switch for the fast paths (tests compare results with and without them).
+FAST_PATHS = True
+_INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+def _integer_codes(arr: pa.Array, lookup: dict[str, int | str]) -> pd.arrays.IntegerArray | None:
+    """Fast path for a column of integer codes: parse all of it in C and check the codes.
+
+    Returns None (use the general path) unless every answer is an integer (``5``, ``05``)
+    that is one of the list's codes — the result the general path gives for such answers.
+    """
+    if not FAST_PATHS:
+        return None
+    codes = {v for v in lookup.values() if isinstance(v, int)}
+    # a spelling that reads as an integer must mean that integer's code (never a label)
+    confusable = any(_INT_TEXT.fullmatch(k) and lookup[k] != int(k) for k in lookup)
+    if not codes or confusable or max(map(abs, codes)) > 30_000:
+        return None
+    try:
+        ints = pc.cast(arr, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    missing = ints.is_null().to_numpy(zero_copy_only=False)
+    values = pc.fill_null(ints, 0).to_numpy(zero_copy_only=False)
+    lo, hi = min(codes), max(codes)
+    if len(codes) == hi - lo + 1:
+        known = (values >= lo) & (values <= hi)
+    else:
+        known = np.isin(values, np.fromiter(codes, dtype=np.int64))
+    if not (known | missing).all():
+        return None
+    return pd.arrays.IntegerArray(values.astype(np.int16), missing)
 
 
 def _parse_numbers(series: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series, np.ndarray]:

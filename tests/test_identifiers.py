@@ -430,3 +430,32 @@ def test_logs_never_contain_values(caplog):
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert not LONG_DIGIT_RUN.search(text)
     assert "E+17" not in text
+
+
+@pytest.mark.parametrize("dtype", ["Int16", "int64", "object", "str"])
+def test_sex_codes_in_every_dtype_are_compared_and_bad_ones_refused(dtype):
+    values = pd.Series([PNS_OK, PNS_OK, PNS_OK])
+    own = int(PNS_OK[14])
+    other = 3 - own
+    sex = pd.Series([own, other, None if dtype not in ("int64",) else own]).astype(
+        dtype if dtype != "str" else "object")
+    if dtype == "str":
+        sex = sex.map(lambda v: None if v is None or v != v else f" {int(v)} ")
+    res = check_nip(values, sex=sex, reference_date=REF)
+    assert res["ok"].tolist() == [True, False, True]
+    for bad in (0, 3):
+        with pytest.raises(InputError, match="other than 1 and 2"):
+            check_nip(values, sex=pd.Series([own, bad, own]).astype(
+                dtype if dtype != "str" else "object"), reference_date=REF)
+
+
+def test_status_spellings_map_once_per_distinct_value():
+    values = pd.Series([PNS_OK, PPPK_OK, PNS_OK, PPPK_OK, PNS_OK])
+    status = pd.Series([" PNS", "p3k", "cpns", "PPPK ", None])
+    assert check_nip(values, status=status, reference_date=REF)["ok"].all()
+    swapped = pd.Series(["pppk", "pns", "", "  ", None])
+    assert check_nip(values, status=swapped, reference_date=REF)["ok"].tolist() == [
+        False, False, True, True, True]
+    with pytest.raises(InputError, match="in 2 rows"):
+        check_nip(values, status=pd.Series(["pns", "honorer", "x", "pppk", None]),
+                  reference_date=REF)
