@@ -104,3 +104,25 @@ def test_integer_code_fast_path_equals_the_general_lookup(answers):
             validation.FAST_PATHS = True
         pd.testing.assert_series_equal(fast_codes, slow_codes)
         np.testing.assert_array_equal(fast_unknown, slow_unknown)
+
+
+@pytest.mark.skipif(readers._native is None, reason="C accelerator not built")
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b",", b";", b"\t", b" ", b"\r", b"\n", b"\r\n", b'"', b"a",
+                                   b"7", b"\x00", b"\x1f", b"!", b"\xc3\xa9", b"abcdefghij"]),
+                  max_size=80).map(b"".join),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    start=st.integers(0, 9),
+)
+def test_native_line_scan_equals_numpy(data, delimiter, start):
+    arr = np.frombuffer(data, dtype=np.uint8)[min(start, len(data)):]  # unaligned starts too
+    readers.FAST_PATHS = True
+    try:
+        fast_nl, fast_edge = readers._scan_bytes(arr, delimiter)
+        readers.FAST_PATHS = False
+        slow_nl, slow_edge = readers._scan_bytes(arr, delimiter)
+    finally:
+        readers.FAST_PATHS = True
+    np.testing.assert_array_equal(fast_nl, slow_nl)
+    assert fast_edge == slow_edge
