@@ -284,9 +284,8 @@ def _codes_for(
         table = np.array(vals, dtype=np.int16)
         arr_out = pd.arrays.IntegerArray(table[take], missing)
         return pd.Series(arr_out, index=series.index), unknown
-    small = pd.array(vals, dtype="str")
-    out = small.take(np.where(missing, -1, pos), allow_fill=True)
-    return pd.Series(out, index=series.index), unknown
+    out = pa.array([str(v) for v in vals], pa.large_string()).take(pa.array(take, mask=missing))
+    return pd.Series(pd.array(out, dtype="str"), index=series.index), unknown
 
 
 #: Switch for the fast paths (tests compare results with and without them).
@@ -1076,8 +1075,9 @@ def _quarantine_table(data, issues, bad_pos, source_rows, inst, cols, key_cols, 
     )
     id_cols = {cols.fields[f] for f in inst.identifier_fields if f in cols.fields}
     for name, series in key_cols.items():
-        q[name] = series.iloc[bad_pos].to_numpy()
-    rows = data.iloc[bad_pos]
+        q[name] = (series.iloc[bad_pos] if len(bad_pos) else series.iloc[:0]).to_numpy()
+    # a slice, not a take, when nothing is quarantined: taking from 1M-row columns is slow
+    rows = data.iloc[bad_pos] if len(bad_pos) else data.iloc[:0]
     for c in data.columns:
         if c in id_cols or c in cols.ignored:
             continue  # identifiers go in only as pseudonyms; unknown columns may hold anything
