@@ -24,9 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import logging
+import os
 import re
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -290,6 +292,8 @@ def _codes_for(
 
 #: Switch for the fast paths (tests compare results with and without them).
 FAST_PATHS = True
+#: Threads for column checks (Arrow and NumPy release the GIL).
+_WORKERS = min(4, os.cpu_count() or 1)
 _INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
@@ -564,6 +568,19 @@ def validate_wave(
             ),
         )
 
+    # Column checks are Arrow/NumPy work that releases the GIL: answer codes are mapped
+    # on a small thread pool, and the identifier checks and pseudonyms run beside the other
+    # fields. Problems are still added in one fixed order, so results are deterministic.
+    pool = ThreadPoolExecutor(max_workers=_WORKERS)
+    try:
+        return _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
+                         notes, fname, pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols, notes, fname,
+              pool) -> ValidationResult:
     problems = _Problems()
     out: dict[str, pd.Series] = {}
 
@@ -571,12 +588,19 @@ def validate_wave(
         return data[cols.fields[name]]
 
     # ---- select fields first (status/sex are needed by the NIP check)
+    select_ones = [f for f in instrument.fields
+                   if f.type == "select_one" and f.name in cols.fields]
+    jobs = {}
+    for f in select_ones:
+        cl = instrument.choice_list(f.list_name)
+        jobs[f.name] = pool.submit(_codes_for, col(f.name), _choice_lookup(cl),
+                                   ordinal=cl.ordinal)
     for f in instrument.fields:
         if progress:
             progress(f.name)
         if f.type == "select_one" and f.name in cols.fields:
             cl = instrument.choice_list(f.list_name)
-            values, unknown = _codes_for(col(f.name), _choice_lookup(cl), ordinal=cl.ordinal)
+            values, unknown = jobs.pop(f.name).result()
             if unknown.any():
                 shown = np.empty(n, dtype=object)
                 shown[unknown] = [_shown(v) for v in col(f.name)[unknown]]
@@ -602,6 +626,11 @@ def validate_wave(
             out[f.name] = values
         elif f.type == "select_multiple":
             _select_multiple(f, instrument, data, cols, problems, out, notes)
+
+    # ---- identifiers: checked and pseudonymized beside the other fields
+    id_fields = [f for f in instrument.fields if f.is_identifier and f.name in cols.fields]
+    id_job = pool.submit(_identifier_results, id_fields, {f.name: col(f.name) for f in id_fields},
+                         dict(out), key, today)
 
     # ---- other fields
     for f in instrument.fields:
@@ -660,39 +689,14 @@ def validate_wave(
             "write the PPPK grade (e.g. PPPK IX), or correct the status",
         )
 
-    # ---- identifiers
+    # ---- identifiers (results of the job started above, added in field order)
     key_cols: dict[str, pd.Series] = {}
     dup_keys: dict[str, pd.Series] = {}
-    for f in instrument.fields:
-        if not f.is_identifier or f.name not in cols.fields:
-            continue
-        s = col(f.name)
-        if f.type in ("nip", "nik"):
-            if f.type == "nip":
-                chk = identifiers.check_nip(
-                    s,
-                    status=out.get("status"),
-                    sex=out.get("sex"),
-                    reference_date=today,
-                )
-            else:
-                chk = identifiers.check_nik(s, sex=out.get("sex"), reference_date=today)
-            bad = ~chk["ok"].fillna(False).astype(bool).to_numpy()
-            problems.add(
-                bad,
-                f.name,
-                chk["reason"].fillna("invalid").astype(str).to_numpy(),
-                chk["fix"].fillna("").astype(str).to_numpy(),
-            )
-            normalized = chk["nip"]  # check_nik reports the normalized NIK in the same column
-            dup_keys[f.name] = normalized
-            kind = f.type
-        else:
-            normalized = s.map(_norm, na_action="ignore")
-            dup_keys[f.name] = normalized
-            kind = "name"
-        if key is not None:
-            pseud = privacy.pseudonymize(normalized.where(normalized.notna()), key, kind=kind)
+    for f, bad, reason, fix, normalized, pseud in id_job.result():
+        if bad is not None:
+            problems.add(bad, f.name, reason, fix)
+        dup_keys[f.name] = normalized
+        if pseud is not None:
             name = "respondent_key" if f.name == instrument.respondent_id else f"{f.name}_key"
             key_cols[name] = pseud
 
@@ -888,6 +892,38 @@ def validate_wave(
         notes=tuple(notes),
         synthetic_marked=marked,
     )
+
+
+def _identifier_results(id_fields, series, coded, key, today) -> list[tuple]:
+    """Check NIP/NIK, normalize names, and pseudonymize: one tuple per identifier field
+    (field, bad mask or None, reasons, fixes, normalized values, pseudonyms or None)."""
+    results = []
+    for f in id_fields:
+        s = series[f.name]
+        bad = reason = fix = None
+        if f.type in ("nip", "nik"):
+            if f.type == "nip":
+                chk = identifiers.check_nip(s, status=coded.get("status"), sex=coded.get("sex"),
+                                            reference_date=today, details=False)
+            else:
+                chk = identifiers.check_nik(s, sex=coded.get("sex"), reference_date=today,
+                                            details=False)
+            bad = ~chk["ok"].fillna(False).astype(bool).to_numpy()
+            if bad.any():
+                reason = chk["reason"].fillna("invalid").astype(str).to_numpy()
+                fix = chk["fix"].fillna("").astype(str).to_numpy()
+            else:
+                bad = None
+            normalized = chk["nip"]  # check_nik reports the normalized NIK in the same column
+            kind = f.type
+        else:
+            normalized = s.map(_norm, na_action="ignore")
+            kind = "name"
+        pseud = None
+        if key is not None:
+            pseud = privacy.pseudonymize(normalized.where(normalized.notna()), key, kind=kind)
+        results.append((f, bad, reason, fix, normalized, pseud))
+    return results
 
 
 def _better_instrument(columns: list[str], instrument: Instrument) -> str | None:

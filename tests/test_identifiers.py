@@ -459,3 +459,15 @@ def test_status_spellings_map_once_per_distinct_value():
     with pytest.raises(InputError, match="in 2 rows"):
         check_nip(values, status=pd.Series(["pns", "honorer", "x", "pppk", None]),
                   reference_date=REF)
+
+
+@pytest.mark.parametrize("check", ["nip", "nik"])
+def test_details_false_returns_the_same_verdicts(check):
+    func = check_nip if check == "nip" else check_nik
+    values = pd.Series([PNS_OK, PPPK_OK, None, "123", "1.98503E+17", PNS_OK[:-1] + "x"]
+                       if check == "nip" else
+                       ["3674011203850001", "3674015203850002", None, "12", "36740112038500"])
+    full = func(values, reference_date=REF)
+    short = func(values, reference_date=REF, details=False)
+    assert list(short.columns) == ["nip", "ok", "reason", "fix"]
+    pd.testing.assert_frame_equal(short, full[["nip", "ok", "reason", "fix"]])
