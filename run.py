@@ -34,7 +34,9 @@ def _say(msg: str) -> None:
 
 def _digest() -> str:
     h = hashlib.sha256()
-    for p in (LOCK, ROOT / "pyproject.toml"):
+    # setup.py and the C source: a changed accelerator is rebuilt
+    sources = (LOCK, ROOT / "pyproject.toml", ROOT / "setup.py", ROOT / "asn_research/_native.c")
+    for p in sources:
         h.update(p.read_bytes())
     h.update(sys.version.encode())
     return h.hexdigest()

@@ -595,6 +595,13 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
         cl = instrument.choice_list(f.list_name)
         jobs[f.name] = pool.submit(_codes_for, col(f.name), _choice_lookup(cl),
                                    ordinal=cl.ordinal)
+    # identifiers (NIP/NIK checks need status and sex codes): checked and pseudonymized
+    # beside everything below
+    id_fields = [f for f in instrument.fields if f.is_identifier and f.name in cols.fields]
+    id_job = pool.submit(
+        _identifier_results, id_fields, {f.name: col(f.name) for f in id_fields},
+        {k: jobs[k].result()[0] for k in ("status", "sex") if k in jobs}, key, today,
+    )
     for f in instrument.fields:
         if progress:
             progress(f.name)
@@ -626,11 +633,6 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
             out[f.name] = values
         elif f.type == "select_multiple":
             _select_multiple(f, instrument, data, cols, problems, out, notes)
-
-    # ---- identifiers: checked and pseudonymized beside the other fields
-    id_fields = [f for f in instrument.fields if f.is_identifier and f.name in cols.fields]
-    id_job = pool.submit(_identifier_results, id_fields, {f.name: col(f.name) for f in id_fields},
-                         dict(out), key, today)
 
     # ---- other fields
     for f in instrument.fields:
