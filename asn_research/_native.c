@@ -1,5 +1,9 @@
 /*
- * asn_research._native: batch HMAC-SHA256 for pseudonymization (optional accelerator).
+ * asn_research._native: optional accelerator for ingest.
+ *
+ * hmac_hex: batch HMAC-SHA256 for pseudonymization. scan_lines: one pass over a CSV body
+ * that finds every line end and whether any value needs trimming (the reader's row-number
+ * bookkeeping), run beside pyarrow's parse.
  *
  * Python's hmac/hashlib cost about 1.5 us per short message, nearly all of it call
  * overhead; one million NIPs then take longer than reading the whole CSV. This module hashes
@@ -7,8 +11,9 @@
  * extensions when the CPU has them, portable C otherwise.
  *
  * It is optional. When it is not built (no C compiler at install time), asn_research.privacy
- * uses the standard library and gives the same pseudonyms (tests compare both with
- * hmac.digest). Algorithms: FIPS 180-4 (SHA-256), RFC 2104 (HMAC).
+ * uses the standard library and asn_research.readers NumPy, with the same results (tests
+ * compare both: hmac.digest, and the NumPy scan). Algorithms: FIPS 180-4 (SHA-256),
+ * RFC 2104 (HMAC).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -273,8 +278,10 @@ static PyObject *hmac_hex(PyObject *self, PyObject *args) {
         for (Py_ssize_t j = 0; j < hex_digits; j++)
             o[j] = HEX[(digest[j / 2] >> ((j % 2) ? 0 : 4)) & 0xF];
     }
-    memset(imid, 0, sizeof imid);
+    memset(imid, 0, sizeof imid); /* no key-derived state or identifier left behind */
     memset(omid, 0, sizeof omid);
+    memset(inner, 0, sizeof inner);
+    memset(scratch, 0, (size_t)(mpre.len + longest) + 1);
     Py_END_ALLOW_THREADS
 
 done:
@@ -394,8 +401,10 @@ static PyMethodDef methods[] = {
      "use_portable(flag): force the portable C code (for tests), or go back to the best."},
     {NULL, NULL, 0, NULL}};
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_native",
-                                    "Batch HMAC-SHA256 (optional accelerator).", -1, methods};
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_native",
+    "Batch HMAC-SHA256 and a CSV line scan (optional accelerator).", -1, methods,
+    NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__native(void) {
 #ifdef ASN_HAVE_SHANI_CODE
