@@ -161,6 +161,7 @@ def read_wave_file(
     *,
     instrument: Instrument | None = None,
     sheet: str | int | None = None,
+    content: bytes | None = None,
 ) -> RawTable:
     r"""Read a survey-wave file (CSV, Excel or KoboToolbox export) into a :class:`RawTable`.
 
@@ -179,6 +180,11 @@ def read_wave_file(
         no column belongs to the instrument is refused.
     sheet : str or int, optional
         Excel only: the sheet name or 0-based position (default: the first sheet).
+    content : bytes, optional
+        The file's bytes, already read. Ingest reads a file once and hashes, parses and
+        stores those same bytes, so the stored raw copy is exactly what was validated even
+        if the file is saved again meanwhile. ``path`` still names the file in messages
+        and decides the file type.
 
     Returns
     -------
@@ -247,10 +253,10 @@ def read_wave_file(
     if sheet is not None and not isinstance(sheet, (str, int)):
         raise InputError(f"sheet must be a name or a 0-based position; got {type(sheet).__name__}",
                          file=fname, fix="pass e.g. sheet='Data' or sheet=0")
-    if not p.exists():
+    if content is None and not p.exists():
         raise UnreadableFileError("file not found", file=str(path),
                                   fix="check the folder and the file name")
-    if not p.is_file():
+    if content is None and not p.is_file():
         raise UnreadableFileError("is a folder, not a file", file=fname,
                                   fix="give the path of a .csv or .xlsx file")
     suffix = p.suffix.lower()
@@ -264,8 +270,11 @@ def read_wave_file(
             fix="save the survey data as .xlsx or as CSV UTF-8 (.csv); accepted: "
             + ", ".join(TEXT_SUFFIXES + EXCEL_SUFFIXES))
     try:
-        with p.open("rb") as fh:
-            head = fh.read(8)
+        if content is not None:
+            head = bytes(content[:8])
+        else:
+            with p.open("rb") as fh:
+                head = fh.read(8)
     except OSError as exc:
         raise UnreadableFileError(f"cannot open the file ({exc.strerror or exc})", file=fname,
                                   fix="check that the file exists and that you may read it"
@@ -274,15 +283,15 @@ def read_wave_file(
     if suffix in EXCEL_SUFFIXES or head.startswith(b"PK\x03\x04"):
         notes: list[str] = []
         if suffix not in EXCEL_SUFFIXES:
-            _check_zip_is_workbook(p, fname)
+            _check_zip_is_workbook(p if content is None else io.BytesIO(content), fname)
             notes.append(f"the file is named {suffix} but is an Excel workbook; read as Excel")
         else:
             _check_excel_magic(head, fname)
-        return _read_excel(p, fname, resolver, sheet, notes)
+        return _read_excel(p, fname, resolver, sheet, notes, content)
     if sheet is not None:
         raise ConfigError(f"{fname}: --sheet applies only to Excel workbooks; leave it out "
                           "for a text (CSV) file")
-    return _read_text(p, fname, resolver)
+    return _read_text(p, fname, resolver, content)
 
 
 # --------------------------------------------------------------------------- columns
@@ -495,7 +504,7 @@ def _check_excel_magic(head: bytes, fname: str) -> None:
         fix="open it in Excel and save it again as .xlsx; if it is a CSV file, rename it .csv")
 
 
-def _check_zip_is_workbook(p: Path, fname: str) -> None:
+def _check_zip_is_workbook(p: Path | io.BytesIO, fname: str) -> None:
     try:
         with zipfile.ZipFile(p) as z:
             names = set(z.namelist())
@@ -685,9 +694,10 @@ class _Parsed:
     parser: str
 
 
-def _read_text(p: Path, fname: str, resolver: _ColumnResolver) -> RawTable:
+def _read_text(p: Path, fname: str, resolver: _ColumnResolver, content: bytes | None = None
+               ) -> RawTable:
     try:
-        raw = p.read_bytes()
+        raw = bytes(content) if content is not None else p.read_bytes()
     except OSError as exc:
         raise UnreadableFileError(f"cannot read the file ({exc.strerror or exc})", file=fname,
                                   fix="check that you may read the file") from None
@@ -1162,14 +1172,15 @@ def _other_sheets(sheets: list, ws) -> str:
 
 
 def _read_excel(p: Path, fname: str, resolver: _ColumnResolver, sheet: str | int | None,
-                notes: list[str]) -> RawTable:
+                notes: list[str], content: bytes | None = None) -> RawTable:
     import openpyxl  # noqa: PLC0415 (openpyxl is slow to import; only needed for Excel)
     from openpyxl.utils import get_column_letter  # noqa: PLC0415
 
-    if p.stat().st_size == 0:
+    if (len(content) if content is not None else p.stat().st_size) == 0:
         raise UnreadableFileError("the file is empty (0 bytes)", file=fname,
                                   fix="export the survey data again; nothing was read")
-    fh = p.open("rb")  # a file object: openpyxl would refuse a workbook named .csv
+    # a file object: openpyxl would refuse a workbook named .csv
+    fh = io.BytesIO(content) if content is not None else p.open("rb")
     try:
         wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
@@ -1193,7 +1204,7 @@ def _read_excel(p: Path, fname: str, resolver: _ColumnResolver, sheet: str | int
                     + ", ".join(repr(s.title) for s in sheets[:10]))
             ws = sheets[sheet]
         elif sheet not in {s.title for s in sheets} and str(sheet).isdigit():
-            return _read_excel(p, fname, resolver, int(sheet), notes)  # "2" = position 2
+            return _read_excel(p, fname, resolver, int(sheet), notes, content)  # position 2
         else:
             by_title = {s.title: s for s in sheets}
             if sheet not in by_title:

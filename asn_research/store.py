@@ -289,13 +289,39 @@ def _table_bytes_write(df: pd.DataFrame, dest: Path) -> str:
     return digest
 
 
-def _copy_raw(src: Path, dest: Path, sha256: str) -> None:
+def _read_source(src: Path) -> bytes | None:
+    """The whole file, or None if it is not a readable regular file (the reader then
+    reports why)."""
+    try:
+        return src.read_bytes() if src.is_file() else None
+    except OSError:
+        return None
+
+
+def _sha256_bytes(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()  # releases the GIL for large data
+
+
+def _copy_raw(src: Path, dest: Path, sha256: str, content: bytes | None = None) -> None:
+    """Store the raw file under ``dest`` (owner-read-only): ``content`` (the bytes that
+    were hashed and parsed) when given, else a copy of ``src`` checked against ``sha256``."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     for d in (dest.parent, dest.parent.parent, dest.parent.parent.parent):
         os.chmod(d, 0o700)
     if dest.exists():
         return  # same name = same sha prefix: already there, byte for byte
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".", suffix=".tmp")
+    if content is not None:
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
+            os.chmod(tmp, 0o400)
+            os.replace(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
@@ -384,9 +410,13 @@ def ingest_file(
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     check_wave_id(wave)
     store_dir = Path(store) if store is not None else default_store()
+    # The file is read once: those bytes are hashed, parsed and (below) stored, so the raw
+    # copy is exactly what was validated even if someone saves the file again meanwhile.
+    content = _read_source(src)
     with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: overlap it
-        sha_job = pool.submit(sha256_file, src) if src.is_file() else None
-        table = readers.read_wave_file(src, instrument=inst, sheet=sheet)  # UnreadableFileError
+        sha_job = pool.submit(_sha256_bytes, content) if content is not None else None
+        table = readers.read_wave_file(src, instrument=inst, sheet=sheet,
+                                       content=content)  # UnreadableFileError
         raw_sha = sha_job.result() if sha_job is not None else sha256_file(src)
 
     with _locked(store_dir):
@@ -477,7 +507,7 @@ def ingest_file(
         # three independent writes that release the GIL; all finish before the manifest
         with ThreadPoolExecutor(max_workers=3) as pool:
             jobs = [
-                pool.submit(_copy_raw, src, store_dir / rel_raw, raw_sha),
+                pool.submit(_copy_raw, src, store_dir / rel_raw, raw_sha, content),
                 pool.submit(_table_bytes_write, valid, store_dir / rel_tab),
                 pool.submit(_table_bytes_write, res.quarantine, store_dir / rel_q),
             ]

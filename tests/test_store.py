@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import stat
 
@@ -252,23 +253,35 @@ def test_sheet_and_instrument_version_are_part_of_the_same_file_check(tmp_path):
     assert res.entry["sheet"] == "B"
 
 
-def test_a_file_changed_during_ingest_is_not_stored(tmp_path, merit_csv, monkeypatch):
-    """The raw copy must be the bytes that were read and hashed; if the source changed in
-    between (someone saved it again), nothing is stored."""
+def test_a_file_saved_again_during_ingest_stores_what_was_validated(tmp_path, merit_csv,
+                                                                    monkeypatch):
+    """The file is read once: the raw copy, its hash in the manifest and the stored rows all
+    come from those bytes, even if the file on disk changes while ingest runs."""
     st = tmp_path / "s"
-    real_copy = store.shutil.copyfile
+    original = merit_csv.read_bytes()
+    real_read = store.readers.read_wave_file
 
-    def copy_of_a_changed_file(src, dst):
-        real_copy(src, dst)
-        with open(dst, "ab") as fh:  # the file on disk is no longer what was read
+    def read_then_someone_saves(path, **kw):
+        table = real_read(path, **kw)
+        with open(path, "ab") as fh:  # the file on disk is no longer what was read
             fh.write(b"one more line typed meanwhile\n")
+        return table
 
-    monkeypatch.setattr(store.shutil, "copyfile", copy_of_a_changed_file)
+    monkeypatch.setattr(store.readers, "read_wave_file", read_then_someone_saves)
+    res = _ingest(merit_csv, st)
+    entry = res.entry
+    assert entry["raw_sha256"] == hashlib.sha256(original).hexdigest()
+    assert (st / entry["raw_path"]).read_bytes() == original
+    assert res.rows_read == len(original.splitlines()) - 1
+
+
+def test_a_copied_file_that_differs_from_its_hash_is_not_stored(tmp_path, merit_csv):
+    """Without the bytes in hand (e.g. a workbook opened twice), the copy is checked."""
+    dest = tmp_path / "s" / "raw" / "merit" / "w" / "x.csv"
     with pytest.raises(StoreError, match="changed while it was being ingested"):
-        _ingest(merit_csv, st)
-    assert not (st / "manifest.json").exists()
-    leftovers = [p for p in st.rglob("*") if p.is_file() and "raw" in p.parts]
-    assert leftovers == []
+        store._copy_raw(merit_csv, dest, "0" * 64)
+    assert not dest.exists()
+    assert [p for p in dest.parent.iterdir()] == []
 
 
 def test_unusable_store_folder_is_a_store_error(tmp_path, merit_csv):
