@@ -208,6 +208,10 @@ class _Problems:
             fix = np.asarray(fix, dtype=object)[pos]
         self._parts.append((pos, column, reason, fix))
 
+    def extend(self, other: _Problems) -> None:
+        """Append another collector's problems (in their order) after these."""
+        self._parts.extend(other._parts)
+
     def frame(self, source_rows: np.ndarray) -> pd.DataFrame:
         if not self._parts:
             return pd.DataFrame(
@@ -572,15 +576,17 @@ def validate_wave(
     # on a small thread pool, and the identifier checks and pseudonyms run beside the other
     # fields. Problems are still added in one fixed order, so results are deterministic.
     pool = ThreadPoolExecutor(max_workers=_WORKERS)
+    id_pool = ThreadPoolExecutor(max_workers=1)  # its own thread: starts at once
     try:
         return _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
-                         notes, fname, pool)
+                         notes, fname, pool, id_pool)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        id_pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols, notes, fname,
-              pool) -> ValidationResult:
+              pool, id_pool) -> ValidationResult:
     problems = _Problems()
     out: dict[str, pd.Series] = {}
 
@@ -595,10 +601,12 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
         cl = instrument.choice_list(f.list_name)
         jobs[f.name] = pool.submit(_codes_for, col(f.name), _choice_lookup(cl),
                                    ordinal=cl.ordinal)
+    multi_jobs = {f.name: pool.submit(_select_multiple_alone, f, instrument, data, cols)
+                  for f in instrument.fields if f.type == "select_multiple"}
     # identifiers (NIP/NIK checks need status and sex codes): checked and pseudonymized
     # beside everything below
     id_fields = [f for f in instrument.fields if f.is_identifier and f.name in cols.fields]
-    id_job = pool.submit(
+    id_job = id_pool.submit(
         _identifier_results, id_fields, {f.name: col(f.name) for f in id_fields},
         {k: jobs[k].result()[0] for k in ("status", "sex") if k in jobs}, key, today,
     )
@@ -632,7 +640,10 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
                 )
             out[f.name] = values
         elif f.type == "select_multiple":
-            _select_multiple(f, instrument, data, cols, problems, out, notes)
+            its_problems, its_out, its_notes = multi_jobs.pop(f.name).result()
+            problems.extend(its_problems)
+            out.update(its_out)
+            notes.extend(its_notes)
 
     # ---- other fields
     for f in instrument.fields:
@@ -987,6 +998,13 @@ def _fmt_range(f: Field) -> str:
     lo = "…" if f.minimum is None else _fmt_bound(f.minimum)
     hi = "…" if f.maximum is None else _fmt_bound(f.maximum)
     return f"{lo} to {hi}"
+
+
+def _select_multiple_alone(f, inst, data, cols) -> tuple[_Problems, dict, list[str]]:
+    """:func:`_select_multiple` with its own problems, outputs and notes (for a thread)."""
+    problems, out, notes = _Problems(), {}, []
+    _select_multiple(f, inst, data, cols, problems, out, notes)
+    return problems, out, notes
 
 
 def _select_multiple(f, inst, data, cols, problems, out, notes) -> None:
