@@ -41,6 +41,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -302,6 +303,14 @@ def _sha256_bytes(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()  # releases the GIL for large data
 
 
+def _repeated_text(text: str, n: int) -> pd.Series:
+    """``n`` copies of ``text`` as a ``str`` column, built in Arrow (no million-item list)."""
+    arr = pa.DictionaryArray.from_arrays(
+        pa.array(np.zeros(n, dtype=np.int8)), pa.array([text], pa.large_string())
+    ).dictionary_decode()
+    return pd.Series(pd.array(arr, dtype="str"))
+
+
 def _copy_raw(src: Path, dest: Path, sha256: str, content: bytes | None = None) -> None:
     """Store the raw file under ``dest`` (owner-read-only): ``content`` (the bytes that
     were hashed and parsed) when given, else a copy of ``src`` checked against ``sha256``."""
@@ -502,8 +511,8 @@ def ingest_file(
         rel_raw = Path("raw", inst.id, wave, f"{raw_sha[:16]}-{_safe_name(src.name)}")
         rel_tab = Path("processed", inst.id, wave, f"v{version}.parquet")
         rel_q = Path("quarantine", inst.id, wave, f"v{version}.parquet")
-        valid = res.valid.copy()
-        valid.insert(0, "wave", pd.Series([wave] * len(valid), dtype="str"))
+        valid = res.valid.copy(deep=False)  # copy-on-write: res.valid stays as it is
+        valid.insert(0, "wave", _repeated_text(wave, len(valid)))
         # three independent writes that release the GIL; all finish before the manifest
         with ThreadPoolExecutor(max_workers=3) as pool:
             jobs = [
