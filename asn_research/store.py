@@ -320,25 +320,18 @@ def _copy_raw(src: Path, dest: Path, sha256: str, content: bytes | None = None) 
     if dest.exists():
         return  # same name = same sha prefix: already there, byte for byte
     fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".", suffix=".tmp")
-    if content is not None:
-        try:
+    try:
+        if content is not None:  # exactly the bytes that were hashed and parsed
             with os.fdopen(fd, "wb") as fh:
                 fh.write(content)
-            os.chmod(tmp, 0o400)
-            os.replace(tmp, dest)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        if sha256_file(tmp) != sha256:
-            raise StoreError(
-                f"{src.name} changed while it was being ingested; nothing was stored. "
-                "Wait until the file is saved completely and ingest it again"
-            )
+        else:
+            os.close(fd)
+            shutil.copyfile(src, tmp)
+            if sha256_file(tmp) != sha256:
+                raise StoreError(
+                    f"{src.name} changed while it was being ingested; nothing was stored. "
+                    "Wait until the file is saved completely and ingest it again"
+                )
         os.chmod(tmp, 0o400)
         os.replace(tmp, dest)
     except BaseException:
