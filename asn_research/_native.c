@@ -223,7 +223,7 @@ static PyObject *hmac_hex(PyObject *self, PyObject *args) {
         goto done;
     }
     if (hex_digits < 0 || hex_digits > 64 || start < 0 || stop < start ||
-        stop + 1 > n_offsets) {
+        stop >= n_offsets) { /* stop + 1 offsets are read; never overflows */
         PyErr_SetString(PyExc_ValueError, "bad hex_digits, start or stop");
         goto done;
     }

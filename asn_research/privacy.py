@@ -316,7 +316,9 @@ def pseudonymize(values: pd.Series, key: PseudonymKey, *, kind: IdentifierKind) 
     elif pc.all(pc.ascii_is_decimal(texts)).as_py() is not False:
         normalized = texts  # digits only already (what check_nip/check_nik return)
     else:
-        numbers = pc.sum(pc.match_substring_regex(texts, _SCIENTIFIC)).as_py() or 0
+        scientific = texts.filter(pc.fill_null(pc.match_substring_regex(texts, _SCIENTIFIC),
+                                               False))
+        numbers = pc.count_distinct(scientific).as_py() or 0
         if numbers:
             raise InputError(
                 f"{numbers} distinct {kind.upper()} values are numbers in scientific "

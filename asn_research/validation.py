@@ -301,6 +301,19 @@ _WORKERS = min(4, os.cpu_count() or 1)
 _INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
+def _may_hold_hex(arr: pa.Array | pa.ChunkedArray) -> bool:
+    """pyarrow's text-to-integer cast also reads hexadecimal ("0x3"); the general code does
+    not. True if any character data of the column holds an "x" or "X" (a byte search over
+    the Arrow buffers, microseconds; a false alarm only means the general path)."""
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        data = chunk.buffers()[2]
+        if data is not None and len(data):
+            raw = np.frombuffer(data, dtype=np.uint8)
+            if ((raw == ord("x")) | (raw == ord("X"))).any():
+                return True
+    return False
+
+
 def _integer_codes(arr: pa.Array, lookup: dict[str, int | str]) -> pd.arrays.IntegerArray | None:
     """Fast path for a column of integer codes: parse all of it in C and check the codes.
 
@@ -313,6 +326,8 @@ def _integer_codes(arr: pa.Array, lookup: dict[str, int | str]) -> pd.arrays.Int
     # a spelling that reads as an integer must mean that integer's code (never a label)
     confusable = any(_INT_TEXT.fullmatch(k) and lookup[k] != int(k) for k in lookup)
     if not codes or confusable or max(map(abs, codes)) > 30_000:
+        return None
+    if _may_hold_hex(arr):
         return None
     try:
         ints = pc.cast(arr, pa.int16())  # any text that is not an integer raises
@@ -334,10 +349,12 @@ def _integer_codes(arr: pa.Array, lookup: dict[str, int | str]) -> pd.arrays.Int
 def _plain_integers(series: pd.Series) -> pd.Series | None:
     """Float64 values of a text column whose every answer is a plain integer within ±2**53
     (what the general number checks accept unchanged), else None."""
-    if not FAST_PATHS:
+    if not FAST_PATHS or not isinstance(series.dtype, pd.StringDtype):
         return None
     arr = pa.array(series)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    if _may_hold_hex(arr):
         return None
     try:
         ints = pc.cast(arr, pa.int64())

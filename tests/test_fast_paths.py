@@ -84,7 +84,7 @@ def test_malformed_corpus_is_the_same_with_and_without_fast_paths(name, monkeypa
 ANSWERS = st.sampled_from(
     ["1", "2", "5", "6", "7", "0", "-0", "05", "+5", " 5", "5 ", "5.0", "5,0", "1e0", "",
      "Sangat Setuju", "sangat setuju", "Strongly agree", "SS", "99", "-1", "٥", "x",
-     "99999999999999999999"])
+     "99999999999999999999", "0x1", "0X2", "0xffff", "0x7C1"])
 
 
 @settings(max_examples=200, deadline=None)
@@ -152,3 +152,22 @@ def test_reading_given_bytes_equals_reading_the_file(name):
     np.testing.assert_array_equal(from_bytes.source_rows, from_file.source_rows)
     assert (from_bytes.notes, from_bytes.format, from_bytes.encoding, from_bytes.header_row) \
         == (from_file.notes, from_file.format, from_file.encoding, from_file.header_row)
+
+
+def test_hexadecimal_text_is_not_a_number_on_either_path(tmp_path, monkeypatch):
+    """pyarrow's integer cast reads "0x3" as 3; the general code (and people) do not."""
+    from _helpers import merit_row, write_csv
+
+    rows = [merit_row(i) for i in range(6)]
+    rows[1]["rtc_rs_1"] = "0x3"
+    rows[2]["birth_year"] = "0x7C1"
+    rows[3]["sex"] = "0X1"
+    path = write_csv(tmp_path / "hex.csv", rows)
+    fast = _run(path, "merit", monkeypatch, fast=True)
+    slow = _run(path, "merit", monkeypatch, fast=False)
+    _assert_same(fast, slow)
+    assert sorted(fast.quarantine["source_row"]) == [3, 4, 5]
+
+
+def test_integer_fast_path_leaves_non_text_columns_to_the_general_code():
+    assert validation._plain_integers(pd.Series([1985, "x"], dtype=object)) is None

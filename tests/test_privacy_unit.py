@@ -501,6 +501,8 @@ def test_native_hmac_refuses_bad_arguments():
         privacy._native.hmac_hex(b"short", data, offsets, 0, 2, b"", b"", 8)
     with pytest.raises(ValueError, match="start or stop"):
         privacy._native.hmac_hex(k, data, offsets, 0, 3, b"", b"", 8)
+    with pytest.raises(ValueError, match="start or stop"):  # no overflow past the check
+        privacy._native.hmac_hex(k, data, offsets, 2**60, 2**63 - 1, b"", b"", 8)
     bad = np.array([0, 3, 99], dtype=np.int64).tobytes()  # past the end of the data
     with pytest.raises(ValueError, match="offsets"):
         privacy._native.hmac_hex(k, data, bad, 0, 2, b"", b"", 8)
@@ -522,3 +524,16 @@ def test_pseudonyms_are_the_same_with_and_without_the_accelerator(monkeypatch, k
     slow = pseudonymize(values, PseudonymKey.from_secret(SECRET), kind=kind)
     pd.testing.assert_series_equal(fast, slow)
     assert fast.notna().any() and fast.isna().any()
+
+
+def test_scientific_notation_message_counts_distinct_values_on_both_paths(monkeypatch):
+    values = pd.Series(["1.98503122010031e+17"] * 3 + [NIP], name="nip", dtype="str")
+    key = PseudonymKey.from_secret(SECRET)
+    messages = []
+    for native in (privacy._native, None):
+        monkeypatch.setattr(privacy, "_native", native)
+        with pytest.raises(InputError) as err:
+            pseudonymize(values, key, kind="nip")
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+    assert "1 distinct NIP values" in messages[0]
