@@ -257,8 +257,11 @@ def read_wave_file(
         raise UnreadableFileError("file not found", file=str(path),
                                   fix="check the folder and the file name")
     if content is None and not p.is_file():
-        raise UnreadableFileError("is a folder, not a file", file=fname,
-                                  fix="give the path of a .csv or .xlsx file")
+        what = ("is a folder, not a file" if p.is_dir()
+                else "is not a regular file (a pipe, socket or device)")
+        raise UnreadableFileError(what, file=fname,
+                                  fix="save the survey data to a .csv or .xlsx file and give "
+                                  "its path")
     suffix = p.suffix.lower()
     if suffix == ".xls":
         raise UnreadableFileError(

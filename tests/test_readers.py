@@ -9,6 +9,7 @@ import csv
 import importlib.util
 import io
 import logging
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -109,6 +110,15 @@ def test_unreadable_file_raises_one_clear_error(name, message, fix):
     assert name in text and "Fix: " in text
     assert "\n" not in text and "Traceback" not in text
     assert isinstance(err, InputError)  # CLI: one line, no traceback
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX named pipes")
+def test_a_pipe_is_not_called_a_folder(tmp_path):
+    fifo = tmp_path / "wave.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(UnreadableFileError, match="not a regular file") as info:
+        readers.read_wave_file(fifo)
+    assert "folder" not in str(info.value)
 
 
 def test_missing_file_and_folder_and_unsupported_extension(tmp_path):
