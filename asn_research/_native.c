@@ -128,18 +128,12 @@ compress_shani(uint32_t state[8], const uint8_t *data, size_t nblocks) {
     ROUNDS4(Ma, k)                                                                 \
     Mc = _mm_sha256msg1_epu32(Mc, Md);
 
-        SCHED(MSG0, MSG1, MSG2, MSG3, 16)
-        SCHED(MSG1, MSG2, MSG3, MSG0, 20)
-        SCHED(MSG2, MSG3, MSG0, MSG1, 24)
-        SCHED(MSG3, MSG0, MSG1, MSG2, 28)
-        SCHED(MSG0, MSG1, MSG2, MSG3, 32)
-        SCHED(MSG1, MSG2, MSG3, MSG0, 36)
-        SCHED(MSG2, MSG3, MSG0, MSG1, 40)
-        SCHED(MSG3, MSG0, MSG1, MSG2, 44)
-        SCHED(MSG0, MSG1, MSG2, MSG3, 48)
-        SCHED(MSG1, MSG2, MSG3, MSG0, 52)
-        SCHED(MSG2, MSG3, MSG0, MSG1, 56)
-        SCHED(MSG3, MSG0, MSG1, MSG2, 60)
+        for (int k = 16; k < 64; k += 16) { /* the four registers rotate every 16 rounds */
+            SCHED(MSG0, MSG1, MSG2, MSG3, k)
+            SCHED(MSG1, MSG2, MSG3, MSG0, k + 4)
+            SCHED(MSG2, MSG3, MSG0, MSG1, k + 8)
+            SCHED(MSG3, MSG0, MSG1, MSG2, k + 12)
+        }
 #undef SCHED
 #undef ROUNDS4
 
