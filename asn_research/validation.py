@@ -301,17 +301,30 @@ _WORKERS = min(4, os.cpu_count() or 1)
 _INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
-def _may_hold_hex(arr: pa.Array | pa.ChunkedArray) -> bool:
-    """pyarrow's text-to-integer cast also reads hexadecimal ("0x3"); the general code does
-    not. True if any character data of the column holds an "x" or "X" (a byte search over
-    the Arrow buffers, microseconds; a false alarm only means the general path)."""
+def _decimal_integers(arr: pa.Array | pa.ChunkedArray, type_: pa.DataType, lo: int, hi: int
+                      ) -> pa.Array | pa.ChunkedArray | None:
+    """The text column as integers, or None unless every answer is a plain decimal integer
+    (``5``, ``05``, ``-1``) within [lo, hi]. The fast paths below start here.
+
+    pyarrow's cast also reads hexadecimal (``0x3``), which the general code does not: a
+    column whose character data holds an ``x`` or ``X`` anywhere is left to the general code
+    (a byte search over the Arrow buffers; a false alarm only costs speed).
+    """
     for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
         data = chunk.buffers()[2]
         if data is not None and len(data):
             raw = np.frombuffer(data, dtype=np.uint8)
             if ((raw == ord("x")) | (raw == ord("X"))).any():
-                return True
-    return False
+                return None
+    try:
+        ints = pc.cast(arr, type_)  # any text that is not an integer raises
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    extremes = pc.min_max(ints)
+    if extremes["min"].is_valid and (extremes["min"].as_py() < lo
+                                     or extremes["max"].as_py() > hi):
+        return None
+    return ints
 
 
 def _integer_codes(arr: pa.Array, lookup: dict[str, int | str]) -> pd.arrays.IntegerArray | None:
@@ -327,15 +340,9 @@ def _integer_codes(arr: pa.Array, lookup: dict[str, int | str]) -> pd.arrays.Int
     confusable = any(_INT_TEXT.fullmatch(k) and lookup[k] != int(k) for k in lookup)
     if not codes or confusable or max(map(abs, codes)) > 30_000:
         return None
-    if _may_hold_hex(arr):
-        return None
-    try:
-        ints = pc.cast(arr, pa.int16())  # any text that is not an integer raises
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
     lo, hi = min(codes), max(codes)
-    present = pc.min_max(ints)
-    if present["min"].is_valid and (present["min"].as_py() < lo or present["max"].as_py() > hi):
+    ints = _decimal_integers(arr, pa.int16(), lo, hi)
+    if ints is None:
         return None
     if len(codes) != hi - lo + 1:  # codes with gaps (e.g. 1, 2, 9)
         allowed = pc.is_in(ints, value_set=pa.array(sorted(codes), pa.int16()))
@@ -354,15 +361,8 @@ def _plain_integers(series: pd.Series) -> pd.Series | None:
     arr = pa.array(series)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
         return None
-    if _may_hold_hex(arr):
-        return None
-    try:
-        ints = pc.cast(arr, pa.int64())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    extremes = pc.min_max(ints)
-    if extremes["min"].is_valid and max(abs(extremes["min"].as_py()),
-                                        abs(extremes["max"].as_py())) > 2**53:
+    ints = _decimal_integers(arr, pa.int64(), -(2**53), 2**53)
+    if ints is None:
         return None
     return pd.Series(pd.array(pc.cast(ints, pa.float64()), dtype="Float64"), index=series.index)
 

@@ -182,7 +182,7 @@ def main() -> None:
             results["parquet_write_of_valid_table"]["seconds_best"]
             / results["pyarrow_read_csv"]["seconds_best"], 2)
         try:
-            from asn_research import _native  # noqa: F401
+            from asn_research import _native
             accelerator = _native.implementation()
         except ImportError:
             accelerator = "not built (standard-library fallback)"
