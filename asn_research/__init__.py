@@ -17,23 +17,30 @@ from . import (  # noqa: E402  (the version must exist before submodules import 
     instruments,
     privacy,
     readers,
+    results,
     scales,
     simulate,
     store,
     validation,
+    waves,
     xlsform,
 )
+from .waves import WaveData, load_waves  # noqa: E402
 
 __all__ = [
+    "WaveData",
     "__version__",
     "errors",
     "identifiers",
     "instruments",
+    "load_waves",
     "privacy",
     "readers",
+    "results",
     "scales",
     "simulate",
     "store",
     "validation",
+    "waves",
     "xlsform",
 ]

@@ -393,7 +393,7 @@ def ingest(
     """
     from . import store as store_mod
 
-    store_mod.check_wave_id(wave)
+    store_mod.check_wave_id(wave, store if store is not None else store_mod.default_store())
     _check_report(report, file, store if store is not None else store_mod.default_store())
     res = store_mod.ingest_file(
         file,

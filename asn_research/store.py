@@ -157,13 +157,22 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return h.hexdigest()
 
 
-def check_wave_id(wave: str) -> str:
-    """Return ``wave`` if it is a valid wave id, else raise ConfigError (a usage error)."""
+def check_wave_id(wave: str, store: str | os.PathLike[str] | None = None) -> str:
+    """Return ``wave`` if the wave calendar knows it, else raise ConfigError (a usage error).
+
+    Semester (``2025-1``), quarter (``2025-Q1``), month (``2025-01``) and year (``2025``)
+    ids are always known; other ids must be declared in ``<store>/calendar.yaml``
+    (see :mod:`asn_research.waves.calendar`).
+    """
+    from .waves.calendar import WaveCalendar
+
     if not isinstance(wave, str) or not _WAVE_RE.match(wave):
         raise ConfigError(
             f"wave id {wave!r} is not valid: use letters, digits, '-', '_' or '.', e.g. "
             "2025-1 or 2024-03 (at most 64 characters)"
         )
+    cal = WaveCalendar.read(store) if store is not None else WaveCalendar.empty()
+    cal.parse(wave)
     return wave
 
 
@@ -356,6 +365,7 @@ def ingest_file(
     progress: bool = False,
     sheet: str | int | None = None,
     allow_new_key: bool = False,
+    ingested_at: dt.datetime | None = None,
 ) -> IngestResult:
     """Validate a wave file and add it to the store.
 
@@ -385,6 +395,9 @@ def ingest_file(
     allow_new_key : bool, optional
         Accept a key whose fingerprint differs from the store's earlier ingests (their
         respondent keys will not link to this wave's).
+    ingested_at : datetime.datetime, optional
+        The time recorded in the manifest (default: now, in UTC). The demo passes a fixed
+        time so that the same seed gives a byte-identical store.
 
     Returns
     -------
@@ -400,7 +413,8 @@ def ingest_file(
     PrivacyError
         The key differs from the one the store was built with and ``allow_new_key`` is False.
     ConfigError
-        The wave id is not valid.
+        The wave id is not in the wave calendar (a semester, quarter, month or year id,
+        or an id declared in the store's ``calendar.yaml``).
 
     Notes
     -----
@@ -410,16 +424,14 @@ def ingest_file(
     """
     src = Path(path)
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
-    check_wave_id(wave)
     store_dir = Path(store) if store is not None else default_store()
+    check_wave_id(wave, store_dir)
     # The file is read once: those bytes are hashed, parsed and (below) stored, so the raw
     # copy is exactly what was validated even if someone saves the file again meanwhile.
     content = _read_source(src)
-    with ThreadPoolExecutor(max_workers=1) as pool:  # hashing releases the GIL: overlap it
-        sha_job = pool.submit(_sha256_bytes, content) if content is not None else None
-        table = readers.read_wave_file(src, instrument=inst, sheet=sheet,
-                                       content=content)  # UnreadableFileError
-        raw_sha = sha_job.result() if sha_job is not None else sha256_file(src)
+    if content is None:  # not a readable file: the reader says why
+        readers.read_wave_file(src, instrument=inst, sheet=sheet)
+    raw_sha = _sha256_bytes(content)
 
     with _locked(store_dir):
         manifest = read_manifest(store_dir)
@@ -448,6 +460,8 @@ def ingest_file(
                 issues=pd.DataFrame(columns=["source_row", "column", "reason", "fix"]),
                 notes=("this exact file is already stored for this wave; nothing was written",),
             )
+        table = readers.read_wave_file(src, instrument=inst, sheet=sheet,
+                                       content=content)  # UnreadableFileError
         if current is not None and not replace:
             raise StoreError(
                 f"{inst.id} wave {wave} already holds {current['source_name']!r} "
@@ -531,7 +545,8 @@ def ingest_file(
             "rows_read": res.rows_read,
             "rows_stored": res.rows_valid,
             "rows_quarantined": res.rows_quarantined,
-            "ingested_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "ingested_at": (ingested_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+            .replace(microsecond=0).isoformat(),
             "synthetic": bool(is_synth),
             "key_fingerprint": k.fingerprint,
             "reader": {

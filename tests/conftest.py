@@ -45,3 +45,43 @@ def _rng_guard():
 @pytest.fixture
 def merit_csv(tmp_path) -> Path:
     return write_csv(tmp_path / "merit_2025-1.csv", [merit_row(i) for i in range(12)])
+
+
+# --------------------------------------------------------------------------- the demo store
+# One ingested demo store per test session (seed 2026, size small): analysis tests run on
+# exactly the stored schema (pseudonyms, typed columns, scale scores) and never see a clear
+# identifier. Building it takes ~20 s once.
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory):
+    """The session's ingested synthetic demo store (`asn_research.simulate.DemoStore`)."""
+    from asn_research.simulate import demo_store as build
+
+    return build(tmp_path_factory.mktemp("demo"), seed=2026, size="small")
+
+
+def _load(demo, instrument):
+    from asn_research import load_waves
+    from asn_research.errors import SyntheticDataWarning
+
+    with pytest.warns(SyntheticDataWarning):
+        return load_waves(instrument, store=demo.store)
+
+
+@pytest.fixture(scope="session")
+def training_waves(demo_store):
+    """Every training wave of the demo store (`asn_research.WaveData`, scored)."""
+    return _load(demo_store, "training")
+
+
+@pytest.fixture(scope="session")
+def merit_waves(demo_store):
+    """Every merit wave of the demo store (`asn_research.WaveData`, scored)."""
+    return _load(demo_store, "merit")
+
+
+@pytest.fixture(scope="session")
+def skm_waves(demo_store):
+    """Every SKM month of the demo store (`asn_research.WaveData`)."""
+    return _load(demo_store, "skm")

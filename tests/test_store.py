@@ -242,12 +242,12 @@ def test_sheet_and_instrument_version_are_part_of_the_same_file_check(tmp_path):
     path = tmp_path / "two.xlsx"
     wb.save(path)
     st = tmp_path / "s"
-    store.ingest_file(path, instrument="merit", wave="w", store=st, sheet="A",
+    store.ingest_file(path, instrument="merit", wave="2025-1", store=st, sheet="A",
                       reference_date=TODAY)
     with pytest.raises(StoreError, match="--replace"):
-        store.ingest_file(path, instrument="merit", wave="w", store=st, sheet="B",
+        store.ingest_file(path, instrument="merit", wave="2025-1", store=st, sheet="B",
                           reference_date=TODAY)
-    res = store.ingest_file(path, instrument="merit", wave="w", store=st, sheet="B",
+    res = store.ingest_file(path, instrument="merit", wave="2025-1", store=st, sheet="B",
                             replace=True, reference_date=TODAY)
     assert res.status == "replaced" and res.rows_stored == 5
     assert res.entry["sheet"] == "B"
@@ -288,7 +288,7 @@ def test_unusable_store_folder_is_a_store_error(tmp_path, merit_csv):
     blocker = tmp_path / "afile"
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot use"):
-        store.ingest_file(merit_csv, instrument="merit", wave="w", store=blocker,
+        store.ingest_file(merit_csv, instrument="merit", wave="2025-1", store=blocker,
                           reference_date=TODAY)
     bad = tmp_path / "bad"
     bad.mkdir()

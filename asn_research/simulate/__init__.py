@@ -24,15 +24,19 @@ True
 """
 
 from .core import SimulatedFile, SimulatedFrames, SimulationResult, simulate, simulate_frames
+from .demo import DemoStore, demo_key, demo_store
 from .truth import read_truth
 from .world import SIZES, Size
 
 __all__ = [
     "SIZES",
+    "DemoStore",
     "SimulatedFile",
     "SimulatedFrames",
     "SimulationResult",
     "Size",
+    "demo_key",
+    "demo_store",
     "read_truth",
     "simulate",
     "simulate_frames",
