@@ -34,12 +34,8 @@ import logging
 import os
 import re
 import secrets
-import subprocess
-import sys
-import threading
 import unicodedata
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import InitVar, dataclass, field
 from pathlib import Path
 from typing import Literal, get_args
@@ -50,11 +46,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ConfigError, InputError, PrivacyError
-
-try:  # optional C accelerator (setup.py); the standard library gives the same pseudonyms
-    from . import _native
-except ImportError:  # pragma: no cover - depends on the build
-    _native = None
 
 __all__ = [
     "DEFAULT_KEY_FILE",
@@ -304,7 +295,7 @@ def pseudonymize(values: pd.Series, key: PseudonymKey, *, kind: IdentifierKind) 
             f"identifiers.check_{kind} first",
         )
 
-    texts, codes = _distinct_texts(values, deduplicate=kind == "name" or _native is None)
+    texts, codes = _distinct_texts(values)
     if kind == "name":
         normalized = pa.array(
             [
@@ -340,8 +331,7 @@ def pseudonymize(values: pd.Series, key: PseudonymKey, *, kind: IdentifierKind) 
     positions = np.full(len(keep_np), -1, dtype=np.int64)
     positions[keep_np] = np.arange(len(present))
     pseudonyms = hexed.take(pa.array(positions, mask=positions < 0))
-    result = pseudonyms if codes is None else pseudonyms.take(
-        pa.array(codes, mask=codes < 0, type=pa.int64()))
+    result = pseudonyms.take(pa.array(codes, mask=codes < 0, type=pa.int64()))
     log.debug(
         "pseudonymized %d %s values (%d hashed) with key %s",
         len(values),
@@ -484,43 +474,11 @@ def suppress_small_cells(
 # --------------------------------------------------------------------------- internals
 
 
-class _HmacSha256:
-    """HMAC-SHA256 under one key, with the padded key hashed once (RFC 2104).
-
-    Equal to ``hmac.digest(key, message, "sha256")`` (tested), about twice as fast
-    for short messages because the two key blocks are not re-hashed per message.
-    """
-
-    __slots__ = ("_inner", "_outer")
-
-    def __init__(self, key: bytes) -> None:
-        if len(key) > 64:  # SHA-256 block size
-            key = hashlib.sha256(key).digest()
-        key = key.ljust(64, b"\0")
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
-
-    def __repr__(self) -> str:
-        return "_HmacSha256(<secret>)"
-
-    def __call__(self, message: bytes) -> bytes:
-        inner = self._inner.copy()
-        inner.update(message)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()
-
-
-def _distinct_texts(values: pd.Series, *, deduplicate: bool
-                    ) -> tuple[pa.LargeStringArray, np.ndarray | None]:
-    """The values as an Arrow text array: each distinct value once (with the codes that
-    put them back in place), or all of them in order (``codes`` None) when hashing is so
-    cheap that finding the distinct values would cost more than it saves."""
-    codes = None
-    if deduplicate:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        values = pd.Series(uniques)
-    texts = pa.array(values.astype(pd.StringDtype("pyarrow")).array)
+def _distinct_texts(values: pd.Series) -> tuple[pa.LargeStringArray, np.ndarray]:
+    """Each distinct value once, as an Arrow text array, with the codes that put them back
+    in place (-1 for missing)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = pa.array(pd.Series(uniques).astype(pd.StringDtype("pyarrow")).array)
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
     return texts.cast(pa.large_string()), codes
@@ -528,121 +486,21 @@ def _distinct_texts(values: pd.Series, *, deduplicate: bool
 
 def _pseudonym_array(secret: bytes, messages: pa.LargeBinaryArray, prefix: bytes
                      ) -> pa.LargeStringArray:
-    """``"p_"`` + 24 hex digits of HMAC-SHA256(secret, prefix + m) for every message."""
-    width = _PSEUDONYM_HEX // 2
-    n = len(messages)
-    if _native is None:
-        blob = _hmac_many(secret, [prefix + m for m in messages.to_pylist()], width)
-        hexed = pa.Array.from_buffers(
-            pa.binary(2 * width), n, [None, pa.py_buffer(blob.hex().encode("ascii"))]
-        ).cast(pa.large_binary()).cast(pa.large_string())
-        return pc.binary_join_element_wise(
-            pa.scalar("p_", pa.large_string()), hexed, pa.scalar("", pa.large_string())
-        )
-    key = secret if len(secret) <= 64 else hashlib.sha256(secret).digest()
-    key = key.ljust(64, b"\0")
-    offsets, data = messages.buffers()[1], messages.buffers()[2] or pa.py_buffer(b"")
-    start = messages.offset
+    """``"p_"`` + 24 hex digits of HMAC-SHA256(secret, prefix + m) for every message.
 
-    def run(lo: int, hi: int) -> bytes:
-        return _native.hmac_hex(key, data, offsets, start + lo, start + hi, prefix, b"p_",
-                                _PSEUDONYM_HEX)
-
-    workers = min(os.cpu_count() or 1, 4) if n >= _THREADED_MIN else 1
-    cuts = [n * i // workers for i in range(workers + 1)]
-    if workers == 1:
-        blob = run(0, n)
-    else:  # the C loop runs without the GIL, so threads hash in parallel
-        with ThreadPoolExecutor(workers) as pool:
-            blob = b"".join(pool.map(run, cuts[:-1], cuts[1:]))
-    each = 2 + _PSEUDONYM_HEX
-    return pa.Array.from_buffers(
-        pa.large_string(), n,
-        [None, pa.py_buffer(np.arange(n + 1, dtype=np.int64) * each), pa.py_buffer(blob)],
-    )
-
-
-#: Batches at least this large are hashed on several threads by the C accelerator.
-_THREADED_MIN = 20_000
-
-#: Below this many distinct values, hashing in one process is faster than starting a helper.
-_PARALLEL_MIN = 100_000
-# A stdlib-only helper process that hashes half of a large batch while this process hashes
-# the other half (HMAC in Python is CPU-bound and holds the GIL, so threads cannot help).
-# Protocol on stdin: the key as hex, a newline, then the messages separated by newlines
-# (normalized identifiers never contain one); on stdout: the truncated digests,
-# concatenated. The key travels only through the pipe, never through argv or the environment.
-_WORKER = r"""
-import hashlib, sys
-head, _, body = sys.stdin.buffer.read().partition(b"\n")
-key = bytes.fromhex(head.decode())
-if len(key) > 64: key = hashlib.sha256(key).digest()
-key = key.ljust(64, b"\0")
-icopy = hashlib.sha256(bytes(b ^ 0x36 for b in key)).copy
-ocopy = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
-def run(msgs, T, icopy, ocopy):  # a function: local names are much faster than globals
-    out = bytearray()
-    for m in msgs:
-        i = icopy(); i.update(m); o = ocopy(); o.update(i.digest()); out += o.digest()[:T]
-    return out
-sys.stdout.buffer.write(run(body.split(b"\n"), int(sys.argv[1]), icopy, ocopy))
-"""
-
-
-def _hmac_many(secret: bytes, messages: list[bytes], width: int) -> bytes:
-    """HMAC-SHA256 digests of ``messages``, each cut to ``width`` bytes, concatenated.
-
-    Large batches are split with a helper process that hashes the second half.
+    The standard library's one-shot ``hmac.digest`` (OpenSSL underneath) on every machine:
+    about a second for a million distinct identifiers.
     """
-    n = len(messages)
-    if n < _PARALLEL_MIN or (os.cpu_count() or 1) < 2:
-        return _hmac_loop(secret, messages, width)
-    half = n // 2
-    theirs = messages[half:]
-    body = b"\n".join(theirs)
-    if body.count(b"\n") != len(theirs) - 1:  # a message holds a newline: no split
-        return _hmac_loop(secret, messages, width)
-    payload = secret.hex().encode("ascii") + b"\n" + body
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-c", _WORKER, str(width)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        )
-    except OSError:
-        return _hmac_loop(secret, messages, width)
-    writer = threading.Thread(target=_feed, args=(proc, payload), daemon=True)
-    writer.start()
-    mine = _hmac_loop(secret, messages[:half], width)
-    with proc.stdout:  # type: ignore[union-attr]
-        out = proc.stdout.read()  # type: ignore[union-attr]
-    writer.join()
-    if proc.wait() != 0 or len(out) != width * len(theirs):
-        log.debug("hashing helper process failed; hashing in this process instead")
-        return mine + _hmac_loop(secret, theirs, width)
-    return mine + out
-
-
-def _hmac_loop(secret: bytes, messages: list[bytes], width: int) -> bytes:
-    """The same HMAC as :class:`_HmacSha256`, inlined: per-call overhead dominates here."""
-    h = _HmacSha256(secret)
-    icopy, ocopy = h._inner.copy, h._outer.copy
-    out = bytearray()
-    for m in messages:
-        i = icopy()
-        i.update(m)
-        o = ocopy()
-        o.update(i.digest())
-        out += o.digest()[:width]
-    return bytes(out)
-
-
-def _feed(proc: subprocess.Popen, payload: bytes) -> None:
-    try:
-        if proc.stdin:
-            proc.stdin.write(payload)
-            proc.stdin.close()
-    except OSError:  # the helper died; _hmac_many notices the short output and recomputes
-        pass
+    width = _PSEUDONYM_HEX // 2
+    digest = hmac.digest
+    blob = b"".join([digest(secret, prefix + m, "sha256")[:width]
+                     for m in messages.to_pylist()])
+    hexed = pa.Array.from_buffers(
+        pa.binary(2 * width), len(messages), [None, pa.py_buffer(blob.hex().encode("ascii"))]
+    ).cast(pa.large_binary()).cast(pa.large_string())
+    return pc.binary_join_element_wise(
+        pa.scalar("p_", pa.large_string()), hexed, pa.scalar("", pa.large_string())
+    )
 
 
 def _fingerprint(secret: bytes) -> str:

@@ -46,11 +46,6 @@ import pyarrow.csv as pacsv
 from .errors import ConfigError, InputError, UnreadableFileError
 from .instruments import Instrument
 
-try:  # optional C accelerator (setup.py): the line scan in one pass, without the GIL
-    from . import _native
-except ImportError:  # pragma: no cover - depends on the build
-    _native = None
-
 __all__ = ["RawTable", "read_wave_file"]
 
 logger = logging.getLogger(__name__)
@@ -79,8 +74,6 @@ _SAMPLE_LINES = 200
 _SAMPLE_BYTES = 1 << 20
 _THREADED_MIN_ROWS = 50_000
 _BLOCK_SIZE = 1 << 20  # pyarrow's block size (tests lower it to stress block boundaries)
-#: Switch for the fast paths (tests compare results with and without them).
-FAST_PATHS = True
 
 
 # --------------------------------------------------------------------------- result
@@ -813,11 +806,8 @@ def _scan_bytes(arr: np.ndarray, d: str) -> tuple[np.ndarray, bool]:
     """Find newline positions and whether any value may need trimming, in one pass.
 
     Trimming is needed when ASCII whitespace touches a separator, a line end, a quote or
-    the end of the data. The C accelerator does the same (tested) in about half the time.
+    the end of the data.
     """
-    if _native is not None and FAST_PATHS:
-        positions, edge = _native.scan_lines(arr, ord(d))
-        return np.frombuffer(positions, dtype=np.int64), bool(edge)
     chunk = 1 << 24
     n = arr.size
     newlines = []

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import hashlib
 import json
 import logging
@@ -45,6 +44,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
 
 from . import __version__, privacy, readers, validation
 from .errors import ConfigError, PrivacyError, StoreError
@@ -222,25 +222,28 @@ def _write_json_atomic(path: Path, doc: dict) -> None:
 
 @contextlib.contextmanager
 def _locked(store: Path) -> Iterator[None]:
+    """Hold the store's lock file (``<store>/.lock``) while writing; one writer at a time.
+
+    ``filelock`` uses the operating system's file locks (fcntl on Linux and macOS,
+    msvcrt on Windows), so a crashed ingest never leaves a stale lock behind.
+    """
     try:
         store.mkdir(parents=True, exist_ok=True)
-        fh = open(store / ".lock", "w")  # noqa: SIM115  (closed below)
+        lock = FileLock(store / ".lock", timeout=0)
+        lock.acquire()
+    except Timeout:
+        raise StoreError(
+            f"another ingest is writing to {store}; wait for it to finish and try again"
+        ) from None
     except OSError as exc:
         raise StoreError(
             f"cannot use {store} as a store ({exc.strerror}); give a folder you can write to "
             "with --store or ASN_RESEARCH_STORE"
         ) from None
-    with fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise StoreError(
-                f"another ingest is writing to {store}; wait for it to finish and try again"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 # --------------------------------------------------------------------------- synthetic detection

@@ -294,8 +294,6 @@ def _codes_for(
     return pd.Series(pd.array(out, dtype="str"), index=series.index), unknown
 
 
-#: Switch for the fast paths (tests compare results with and without them).
-FAST_PATHS = True
 #: Threads for column checks (Arrow and NumPy release the GIL).
 _WORKERS = min(4, os.cpu_count() or 1)
 _INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
@@ -333,8 +331,6 @@ def _integer_codes(arr: pa.Array, lookup: dict[str, int | str]) -> pd.arrays.Int
     Returns None (use the general path) unless every answer is an integer (``5``, ``05``)
     that is one of the list's codes — the result the general path gives for such answers.
     """
-    if not FAST_PATHS:
-        return None
     codes = {v for v in lookup.values() if isinstance(v, int)}
     # a spelling that reads as an integer must mean that integer's code (never a label)
     confusable = any(_INT_TEXT.fullmatch(k) and lookup[k] != int(k) for k in lookup)
@@ -356,7 +352,7 @@ def _integer_codes(arr: pa.Array, lookup: dict[str, int | str]) -> pd.arrays.Int
 def _plain_integers(series: pd.Series) -> pd.Series | None:
     """Float64 values of a text column whose every answer is a plain integer within ±2**53
     (what the general number checks accept unchanged), else None."""
-    if not FAST_PATHS or not isinstance(series.dtype, pd.StringDtype):
+    if not isinstance(series.dtype, pd.StringDtype):
         return None
     arr = pa.array(series)
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
@@ -1111,8 +1107,6 @@ def _duplicates(keyframe, row_bad, problems, source_rows, *, column, reason, fix
 def _compact_keys(frame: pd.DataFrame) -> pd.DataFrame:
     """Digit strings of one fixed length (normalized NIPs/NIKs) as int64: the same
     duplicates, found several times faster than by hashing the strings."""
-    if not FAST_PATHS:
-        return frame
     out = {}
     for c in frame.columns:
         out[c] = frame[c]

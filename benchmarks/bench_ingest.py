@@ -181,16 +181,10 @@ def main() -> None:
         results["parquet_write_of_valid_table"]["times_pyarrow_parse"] = round(
             results["parquet_write_of_valid_table"]["seconds_best"]
             / results["pyarrow_read_csv"]["seconds_best"], 2)
-        try:
-            from asn_research import _native
-            accelerator = _native.implementation()
-        except ImportError:
-            accelerator = "not built (standard-library fallback)"
         results["machine"] = {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "pyarrow": pa.__version__,
-            "accelerator": accelerator,
             "date": time.strftime("%Y-%m-%d"),
         }
         args.out.mkdir(parents=True, exist_ok=True)
