@@ -1,8 +1,8 @@
 """asn-research: turn civil-servant (ASN) survey waves into policy evidence.
 
 Public modules: :mod:`~asn_research.instruments` (questionnaires),
-:mod:`~asn_research.readers` (wave files), :mod:`~asn_research.validation` (checks against an
-instrument), :mod:`~asn_research.store` (the versioned, pseudonymized wave store),
+:mod:`~asn_research.waves` (reading, checking, pseudonymizing and storing wave files; the
+wave calendar; :func:`load_waves`, the one way analyses read the store),
 :mod:`~asn_research.privacy` and :mod:`~asn_research.identifiers` (keyed pseudonyms, NIP/NIK
 checks, small-cell suppression), :mod:`~asn_research.scales` (scale scoring and reliability),
 :mod:`~asn_research.xlsform` (XLSForm export) and :mod:`~asn_research.simulate` (synthetic
@@ -16,12 +16,9 @@ from . import (  # noqa: E402  (the version must exist before submodules import 
     identifiers,
     instruments,
     privacy,
-    readers,
     results,
     scales,
     simulate,
-    store,
-    validation,
     waves,
     xlsform,
 )
@@ -35,12 +32,9 @@ __all__ = [
     "instruments",
     "load_waves",
     "privacy",
-    "readers",
     "results",
     "scales",
     "simulate",
-    "store",
-    "validation",
     "waves",
     "xlsform",
 ]

@@ -318,13 +318,13 @@ def validate(
     Prints: read N, valid S, would be quarantined Q (S + Q = N), then the problems
     with their row, column and fix.
     """
-    from . import readers, validation
     from .instruments import load_instrument
+    from .waves import read_wave_file, validate_wave
 
     _check_report(report, file)
     inst = load_instrument(instrument_id)
-    raw = readers.read_wave_file(file, instrument=inst, sheet=_sheet(sheet))
-    res = validation.validate_wave(raw, inst, key=None)
+    raw = read_wave_file(file, instrument=inst, sheet=_sheet(sheet))
+    res = validate_wave(raw, inst)
     _finish(
         f"{file.name}: read {res.rows_read}, valid {res.rows_valid}, would be "
         f"quarantined {res.rows_quarantined}  (nothing written)",
@@ -391,11 +391,12 @@ def ingest(
     copied unchanged into the store's raw/ folder (owner-readable only). Re-ingesting the
     same file does nothing.
     """
-    from . import store as store_mod
+    from .waves import ingest as ingest_mod
+    from .waves import store as store_mod
 
     store_mod.check_wave_id(wave, store if store is not None else store_mod.default_store())
     _check_report(report, file, store if store is not None else store_mod.default_store())
-    res = store_mod.ingest_file(
+    res = ingest_mod.ingest_file(
         file,
         instrument=instrument_id,
         wave=wave,
@@ -418,7 +419,7 @@ def ingest(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
 def waves(store: Path | None, all_versions: bool, as_json: bool) -> None:
     """List the waves the store holds, with row counts."""
-    from . import store as store_mod
+    from .waves import store as store_mod
 
     df = store_mod.list_waves(store, all_versions=all_versions)
     if as_json:
@@ -458,7 +459,7 @@ def quarantine(instrument_id: str, wave: str, store: Path | None, version: int |
     Identifiers appear only as pseudonyms; the row number points into the raw file kept in
     the store (and into your original file).
     """
-    from . import store as store_mod
+    from .waves import store as store_mod
 
     q = store_mod.read_quarantine(instrument_id, wave, store=store, version=version)
     if out is not None:
@@ -541,7 +542,7 @@ def demo(out: Path, seed: int, size: str) -> None:
     Re-running it gives the same files and leaves the store unchanged.
     """
     from . import simulate as sim
-    from . import store as store_mod
+    from .waves import ingest as ingest_mod
 
     waves_dir, store_dir = out / "waves", out / "store"
     _say(f"1/2 simulating synthetic waves into {waves_dir} …")
@@ -554,7 +555,7 @@ def demo(out: Path, seed: int, size: str) -> None:
     for entry in tqdm(
         manifest["files"], desc="ingesting", unit="file", disable=not sys.stderr.isatty()
     ):
-        res = store_mod.ingest_file(
+        res = ingest_mod.ingest_file(
             waves_dir / entry["file"],
             instrument=entry["instrument"],
             wave=entry["wave"],

@@ -141,27 +141,28 @@ def main() -> None:
                 f"c.read_csv({str(csv_path)!r})",
             ),
             "validate": (
-                "from asn_research import instruments, readers, validation\n"
+                "from asn_research import instruments, waves\n"
                 "i = instruments.load_instrument('merit')",
-                f"r = readers.read_wave_file({str(csv_path)!r}, instrument=i)\n"
-                "v = validation.validate_wave(r, i, key=None)\n"
+                f"r = waves.read_wave_file({str(csv_path)!r}, instrument=i)\n"
+                "v = waves.validate_wave(r, i)\n"
                 "assert v.rows_quarantined == 0, v.issues.head()\n",
             ),
             # the floor under ingest: pyarrow writing the validated table to Parquet
             # (single-threaded in pyarrow <= 26), measured alone
             "parquet_write_of_valid_table": (
                 "import pyarrow as pa, pyarrow.parquet as pq\n"
-                "from asn_research import instruments, readers, validation, privacy\n"
+                "from asn_research import instruments, privacy, waves\n"
+                "from asn_research.waves.pseudonymize import pseudonymize_result\n"
                 "i = instruments.load_instrument('merit')\n"
-                f"r = readers.read_wave_file({str(csv_path)!r}, instrument=i)\n"
-                "v = validation.validate_wave(r, i, key=privacy.load_key())\n"
+                f"r = waves.read_wave_file({str(csv_path)!r}, instrument=i)\n"
+                "v = pseudonymize_result(waves.validate_wave(r, i), i, privacy.load_key())\n"
                 "t = pa.Table.from_pandas(v.valid, preserve_index=False)",
                 f"pq.write_table(t, {tmp + '/valid.parquet'!r}, compression='snappy')",
             ),
             "ingest": (
-                "import shutil\nfrom asn_research import store",
+                "import shutil\nfrom asn_research import waves",
                 f"shutil.rmtree({tmp + '/store'!r}, ignore_errors=True)\n"
-                f"r = store.ingest_file({str(csv_path)!r}, instrument='merit', wave='b1',"
+                f"r = waves.ingest_file({str(csv_path)!r}, instrument='merit', wave='2025-1',"
                 f" store={tmp + '/store'!r})\n"
                 "assert r.rows_quarantined == 0\n",
             ),

@@ -79,7 +79,7 @@ def test_readme_documents_every_manifest_field_and_cli_verb():
     from click import Group
 
     from asn_research.cli import main
-    from asn_research.store import MANIFEST_FIELDS
+    from asn_research.waves.store import MANIFEST_FIELDS
 
     text = (ROOT / "README.md").read_text()
     for name in MANIFEST_FIELDS:

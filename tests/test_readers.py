@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from asn_research import instruments, readers
+from asn_research import instruments, waves
 from asn_research.errors import ConfigError, InputError, UnreadableFileError
 
 CORPUS = Path(__file__).parent / "data" / "malformed"
@@ -56,16 +56,16 @@ def _instrument_for(name: str):
     return None
 
 
-def read(name: str, **kw) -> readers.RawTable:
+def read(name: str, **kw) -> waves.RawTable:
     kw.setdefault("instrument", _instrument_for(name))
-    return readers.read_wave_file(CORPUS / name, **kw)
+    return waves.read_wave_file(CORPUS / name, **kw)
 
 
-def col(raw: readers.RawTable, name: str) -> list:
+def col(raw: waves.RawTable, name: str) -> list:
     return [None if pd.isna(v) else v for v in raw.data[name].tolist()]
 
 
-def assert_uniform(raw: readers.RawTable) -> None:
+def assert_uniform(raw: waves.RawTable) -> None:
     """The contract every RawTable keeps, whatever the file."""
     assert isinstance(raw.data.index, pd.RangeIndex)
     assert all(str(t) == "str" for t in raw.data.dtypes)
@@ -117,19 +117,19 @@ def test_a_pipe_is_not_called_a_folder(tmp_path):
     fifo = tmp_path / "wave.csv"
     os.mkfifo(fifo)
     with pytest.raises(UnreadableFileError, match="not a regular file") as info:
-        readers.read_wave_file(fifo)
+        waves.read_wave_file(fifo)
     assert "folder" not in str(info.value)
 
 
 def test_missing_file_and_folder_and_unsupported_extension(tmp_path):
     with pytest.raises(UnreadableFileError, match="file not found"):
-        readers.read_wave_file(tmp_path / "nope.csv")
+        waves.read_wave_file(tmp_path / "nope.csv")
     with pytest.raises(UnreadableFileError, match="is a folder"):
-        readers.read_wave_file(tmp_path)
+        waves.read_wave_file(tmp_path)
     p = tmp_path / "wave.ods"
     p.write_text("x")
     with pytest.raises(UnreadableFileError, match=r"unsupported file type '\.ods'") as info:
-        readers.read_wave_file(p)
+        waves.read_wave_file(p)
     assert ".xlsx" in info.value.fix and "CSV UTF-8" in info.value.fix
 
 
@@ -137,7 +137,7 @@ def test_header_only_counts_padding_rows_as_no_data(tmp_path):
     p = tmp_path / "w.csv"
     p.write_text("nip,opd\n,\n , \n\n")
     with pytest.raises(UnreadableFileError, match="no data rows"):
-        readers.read_wave_file(p)
+        waves.read_wave_file(p)
 
 
 def test_an_excel_file_without_data_rows_is_refused(tmp_path, merit):
@@ -145,7 +145,7 @@ def test_an_excel_file_without_data_rows_is_refused(tmp_path, merit):
     wb.active.append(["nip", "opd", "status"])
     wb.save(tmp_path / "w.xlsx")
     with pytest.raises(UnreadableFileError, match="no data rows"):
-        readers.read_wave_file(tmp_path / "w.xlsx", instrument=merit)
+        waves.read_wave_file(tmp_path / "w.xlsx", instrument=merit)
 
 
 def test_a_file_of_another_kind_is_refused(tmp_path, skm):
@@ -153,7 +153,7 @@ def test_a_file_of_another_kind_is_refused(tmp_path, skm):
     p = tmp_path / "stok.csv"
     p.write_text("kode_barang,harga,stok\nA-1,1000,5\n")
     with pytest.raises(UnreadableFileError, match="column name of instrument 'skm'"):
-        readers.read_wave_file(p, instrument=skm)
+        waves.read_wave_file(p, instrument=skm)
 
 
 # --------------------------------------------------------------------------- files that read
@@ -340,11 +340,11 @@ def test_kobo_label_headers_stay_as_they_are_without_an_instrument():
 def test_plain_headers_are_stripped_and_matched_case_insensitively(tmp_path, merit):
     p = tmp_path / "w.csv"
     p.write_text(f" NIP ,\u00a0OPD\u00a0,Catatan Admin\n {NIPS[0]} , dinkes\u00a0,\u2003ok \n")
-    raw = readers.read_wave_file(p, instrument=merit)
+    raw = waves.read_wave_file(p, instrument=merit)
     assert list(raw.data.columns) == ["nip", "opd", "Catatan Admin"]
     assert raw.original_columns == (" NIP ", "\u00a0OPD\u00a0", "Catatan Admin")
     assert raw.data.iloc[0].tolist() == [NIPS[0], "dinkes", "ok"]
-    raw = readers.read_wave_file(p)  # without an instrument: only stripped
+    raw = waves.read_wave_file(p)  # without an instrument: only stripped
     assert list(raw.data.columns) == ["NIP", "OPD", "Catatan Admin"]
 
 
@@ -395,7 +395,7 @@ def test_xlsx_nip_stored_as_number_is_visibly_damaged(merit):
 def test_xlsx_renamed_csv_is_read_as_excel(tmp_path, merit):
     p = tmp_path / "wave.csv"
     p.write_bytes((CORPUS / "merit_nip_as_number.xlsx").read_bytes())
-    raw = readers.read_wave_file(p, instrument=merit)
+    raw = waves.read_wave_file(p, instrument=merit)
     assert raw.format == "xlsx" and len(raw.data) == 2
     assert any("is an Excel workbook" in n for n in raw.notes)
 
@@ -409,7 +409,7 @@ def test_xlsx_renamed_csv_is_read_as_excel(tmp_path, merit):
     (pd.Timestamp("2025-03-10").date(), "2025-03-10"), (None, None), ("  x ", "  x "),
 ])
 def test_excel_cell_text(value, text):
-    assert readers._cell_text(value) == text
+    assert waves.excel._cell_text(value) == text
 
 
 # --------------------------------------------------------------------------- row numbers
@@ -425,7 +425,7 @@ def test_fast_path_for_100k_rows_by_40_columns(tmp_path):
     text = header + "\n" + "\n".join(",".join(r) for r in body) + "\n"
     p = tmp_path / "big.csv"
     p.write_text(text)
-    raw = readers.read_wave_file(p)
+    raw = waves.read_wave_file(p)
     assert raw.parser == FAST
     assert raw.data.shape == (n, k)
     assert np.array_equal(raw.source_rows, np.arange(2, n + 2))
@@ -436,7 +436,7 @@ def test_fast_path_for_100k_rows_by_40_columns(tmp_path):
     lines[50_000] = lines[50_000] + ",extra"  # line 50001
     lines.insert(70_000, "")  # blank line 70001
     p.write_text("\n".join(lines))
-    raw = readers.read_wave_file(p)
+    raw = waves.read_wave_file(p)
     assert raw.parser == FAST
     assert raw.bad_rows["source_row"].tolist() == [50_001]
     expected = np.concatenate([np.arange(2, 50_001), np.arange(50_002, 70_001),
@@ -449,11 +449,11 @@ def test_crlf_cr_only_and_whitespace(tmp_path):
     p = tmp_path / "w.csv"
     p.write_bytes(b"nip,opd\r\n" + NIPS[0].encode() + b",dinkes\r\n\r\n"
                   + NIPS[1].encode() + b", bkpsdm \r\n")
-    raw = readers.read_wave_file(p)
+    raw = waves.read_wave_file(p)
     assert col(raw, "opd") == ["dinkes", "bkpsdm"]
     assert raw.source_rows.tolist() == [2, 4]
     p.write_bytes(b"nip,opd\r" + NIPS[0].encode() + b",dinkes\r\r" + NIPS[1].encode() + b",x\r")
-    raw = readers.read_wave_file(p)
+    raw = waves.read_wave_file(p)
     assert raw.source_rows.tolist() == [2, 4]
     assert col(raw, "opd") == ["dinkes", "x"]
 
@@ -461,12 +461,12 @@ def test_crlf_cr_only_and_whitespace(tmp_path):
 def test_utf16_without_bom_and_a_header_cell_with_a_line_break(tmp_path, skm):
     p = tmp_path / "w.txt"
     p.write_bytes("service_unit\tage\r\ndpmptsp\t34\r\n".encode("utf-16-le"))
-    raw = readers.read_wave_file(p, instrument=skm)
+    raw = waves.read_wave_file(p, instrument=skm)
     assert (raw.encoding, raw.delimiter) == ("utf-16-le", "\t")
     assert col(raw, "age") == ["34"]
     p = tmp_path / "w.csv"
     p.write_text('"Unit layanan","Umur\n(tahun)"\ndpmptsp,34\n\ndisdukcapil,51\n')
-    raw = readers.read_wave_file(p, instrument=skm)
+    raw = waves.read_wave_file(p, instrument=skm)
     assert list(raw.data.columns) == ["service_unit", "age"]
     assert raw.header_row == 1
     assert raw.source_rows.tolist() == [3, 5]
@@ -479,7 +479,7 @@ def test_excel_columns_without_header(tmp_path):
     ws.append([NIPS[0], "dinkes", "catatan", "1", None, "lain"])
     ws.append([NIPS[1], "bkpsdm", None, "2"])
     wb.save(tmp_path / "w.xlsx")
-    raw = readers.read_wave_file(tmp_path / "w.xlsx")
+    raw = waves.read_wave_file(tmp_path / "w.xlsx")
     assert_uniform(raw)
     assert list(raw.data.columns) == ["nip", "opd", "unnamed_C", "sex", "unnamed_F"]
     assert col(raw, "unnamed_F") == ["lain", None]
@@ -491,20 +491,20 @@ def test_excel_columns_without_header(tmp_path):
 def test_trailing_separator_on_every_data_row(tmp_path):
     p = tmp_path / "w.csv"
     p.write_text("nip,opd\n" + "".join(f"{n},dinkes,\n" for n in NIPS[:3]))
-    raw = readers.read_wave_file(p)
+    raw = waves.read_wave_file(p)
     assert list(raw.data.columns) == ["nip", "opd"]
     assert len(raw.bad_rows) == 0 and raw.source_rows.tolist() == [2, 3, 4]
     assert "ignored 1 empty column without a header" in raw.notes
 
 
 def _python_path(monkeypatch):
-    monkeypatch.setattr(readers, "_parse_arrow", lambda *a, **k: None)
+    monkeypatch.setattr(waves.text, "_parse_arrow", lambda *a, **k: None)
 
 
 def test_stray_quote_falls_back_to_exact_parser(tmp_path, monkeypatch):
     p = tmp_path / "w.csv"
     p.write_text('name,height\nBudi,5\'2"\n\nAni,"1,6 m"\n')
-    raw = readers.read_wave_file(p)
+    raw = waves.read_wave_file(p)
     assert raw.source_rows.tolist() == [2, 4]
     assert col(raw, "height") == ['5\'2"', "1,6 m"]
     assert "exact line-by-line parser" in raw.parser
@@ -567,11 +567,11 @@ def test_fast_and_exact_parsers_agree_with_the_written_file(case, monkeypatch):
         p = Path(tmp) / "w.csv"
         p.write_bytes(text.encode("utf-8"))
         with monkeypatch.context() as m:
-            m.setattr(readers, "_BLOCK_SIZE", 96)
-            fast = readers.read_wave_file(p)
+            m.setattr(waves.text, "_BLOCK_SIZE", 96)
+            fast = waves.read_wave_file(p)
         with monkeypatch.context() as m:
             _python_path(m)
-            exact = readers.read_wave_file(p)
+            exact = waves.read_wave_file(p)
     for raw in (fast, exact):
         assert_uniform(raw)
         assert list(raw.data.columns) == [f"c{j}" for j in range(width)]
@@ -596,7 +596,7 @@ def test_no_message_note_or_log_contains_an_identifier(caplog):
         for p in _corpus_files():
             for inst in {None, _instrument_for(p.name)}:
                 try:
-                    raw = readers.read_wave_file(p, instrument=inst)
+                    raw = waves.read_wave_file(p, instrument=inst)
                 except UnreadableFileError as exc:
                     texts += [str(exc), exc.message, exc.fix or ""]
                 else:
@@ -613,7 +613,7 @@ def test_header_like_rows_with_identifiers_are_never_column_names(tmp_path):
     p = tmp_path / "w.csv"
     p.write_text("\n".join(",".join(make_corpus.short(i)) for i in range(3)) + "\n")
     with pytest.raises(UnreadableFileError) as info:
-        readers.read_wave_file(p)
+        waves.read_wave_file(p)
     assert not any(n in str(info.value) for n in NIPS)
 
 
@@ -621,7 +621,7 @@ def test_duplicate_header_message_masks_long_numbers(tmp_path):
     p = tmp_path / "w.csv"
     p.write_text("a 1234567890,b,a 1234567890\nx,y,z\n")
     with pytest.raises(UnreadableFileError, match="columns 1 and 3") as info:
-        readers.read_wave_file(p)
+        waves.read_wave_file(p)
     assert "1234567890" not in str(info.value)
 
 

@@ -2,7 +2,7 @@
 
 All data here are synthetic (the simulator's own output). The files are read back with
 a small reader written for these tests (pandas/openpyxl/csv), independent of the
-package's ingest; the ingest round-trip test runs once ``asn_research.store`` exists.
+package's ingest; the ingest round trip is checked on the session's demo store.
 """
 
 from __future__ import annotations
@@ -564,9 +564,8 @@ def test_nips_are_valid_unique_and_consistent(clean, manifest):
 
 
 def test_nips_pass_the_identifiers_module(clean, raw, manifest, mess):
-    ident = pytest.importorskip("asn_research.identifiers")
-    if not hasattr(ident, "check_nip"):
-        pytest.skip("asn_research.identifiers.check_nip not available yet")
+    from asn_research import identifiers as ident
+
     for e in manifest["files"]:
         if e["instrument"] == "skm":
             continue
@@ -581,9 +580,8 @@ def test_nips_pass_the_identifiers_module(clean, raw, manifest, mess):
 
 
 def test_vectorized_nips_agree_with_identifiers_make_nip():
-    ident = pytest.importorskip("asn_research.identifiers")
-    if not hasattr(ident, "make_nip"):
-        pytest.skip("asn_research.identifiers.make_nip not available yet")
+    from asn_research import identifiers as ident
+
     world = simulate_frames(seed=SEED, size="small").population.head(300)
     for r in world.itertuples():
         expect = ident.make_nip(r.birth_date.date(), r.tmt_date.date(), int(r.sex),
@@ -655,16 +653,18 @@ def test_simulate_frames_agrees_with_the_written_truth(truth):
     assert set(world.population["kecamatan"]) <= {f"36.74.0{i}" for i in range(1, 8)}
 
 
-def test_ingest_accepts_every_file_and_quarantines_only_the_messy_rows(root, manifest,
-                                                                      tmp_path):
-    store = pytest.importorskip("asn_research.store")
-    ingest = getattr(store, "ingest_file", None)
-    if ingest is None:
-        pytest.skip("asn_research.store.ingest_file not available yet")
-    for e in manifest["files"]:
-        res = ingest(root / e["file"], instrument=e["instrument"], wave=e["wave"],
-                     store=tmp_path / "store", reference_date=TODAY)
-        assert res.synthetic is True, e["file"]
-        assert res.rows_read == e["rows"], e["file"]
-        assert res.rows_quarantined == e["expected_quarantined"], e["file"]
-        assert res.rows_stored + res.rows_quarantined == res.rows_read, e["file"]
+def test_ingest_accepts_every_file_and_quarantines_only_the_messy_rows(demo_store):
+    """The session's demo store ingested every simulated file (seed 2026): each file's rows
+    are all read, and exactly the rows the simulator made messy are quarantined."""
+    from asn_research.waves import read_manifest
+
+    sim = json.loads((demo_store.waves_dir / "manifest.json").read_text(encoding="utf-8"))
+    stored = {(e["instrument"], e["wave"]): e for e in read_manifest(demo_store.store)["ingests"]
+              if e["current"]}
+    assert len(stored) == len(sim["files"])
+    for e in sim["files"]:
+        got = stored[(e["instrument"], e["wave"])]
+        assert got["synthetic"] is True, e["file"]
+        assert got["rows_read"] == e["rows"], e["file"]
+        assert got["rows_quarantined"] == e["expected_quarantined"], e["file"]
+        assert got["rows_stored"] + got["rows_quarantined"] == got["rows_read"], e["file"]

@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from _helpers import merit_row, synthetic_nip, write_csv
 
-from asn_research import instruments, privacy, readers, validation
+from asn_research import instruments, privacy, waves
 from asn_research.errors import InputError
+from asn_research.waves.pseudonymize import pseudonymize_result
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -20,9 +21,9 @@ def merit():
 
 
 def _validate(path, inst, key=True):
-    raw = readers.read_wave_file(path, instrument=inst)
-    k = privacy.load_key() if key else None
-    return validation.validate_wave(raw, inst, key=k, reference_date=TODAY)
+    raw = waves.read_wave_file(path, instrument=inst)
+    res = waves.validate_wave(raw, inst, reference_date=TODAY)
+    return pseudonymize_result(res, inst, privacy.load_key()) if key else res
 
 
 def _issue(res, row):
@@ -210,9 +211,22 @@ def test_kobo_style_export_with_option_columns_and_duplicate_uuid(tmp_path, meri
     assert any("_index" in n for n in res.notes)
 
 
-def test_validate_without_key_has_no_pseudonyms(tmp_path, merit):
-    res = _validate(write_csv(tmp_path / "m.csv", [merit_row(0)]), merit, key=False)
-    assert "respondent_key" not in res.valid.columns and "nip" not in res.valid.columns
+def test_pseudonymization_is_its_own_step(tmp_path, merit):
+    """The checks keep the checked identifiers in clear (never written); the ingest step
+    pseudonymize_result replaces them, in place, in both tables."""
+    rows = [merit_row(0), merit_row(1, opd="no_such_opd")]
+    res = _validate(write_csv(tmp_path / "m.csv", rows), merit, key=False)
+    assert not res.pseudonymized and "respondent_key" not in res.valid.columns
+    assert res.valid["nip"].tolist() == [merit_row(0)["nip"]]
+    assert res.quarantine["nip"].tolist() == [merit_row(1)["nip"]]
+    done = pseudonymize_result(res, merit, privacy.load_key())
+    assert done.pseudonymized
+    for table in (done.valid, done.quarantine):
+        assert "nip" not in table and "name" not in table
+        assert table["respondent_key"].str.startswith("p_").all()
+    assert list(done.valid.columns[:3]) == ["source_row", "respondent_key", "name_key"]
+    with pytest.raises(ValueError, match="already"):
+        pseudonymize_result(done, merit, privacy.load_key())
 
 
 def test_misspelled_and_absent_columns_are_named(tmp_path, merit):

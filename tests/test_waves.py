@@ -97,15 +97,14 @@ def test_a_bad_calendar_file_is_refused(tmp_path, text, match):
 
 
 def test_ingest_refuses_a_wave_id_outside_the_calendar(tmp_path, merit_csv):
-    from asn_research import store
 
     with pytest.raises(ConfigError, match="calendar"):
-        store.ingest_file(merit_csv, instrument="merit", wave="2025-13", store=tmp_path / "s")
+        waves.ingest_file(merit_csv, instrument="merit", wave="2025-13", store=tmp_path / "s")
     assert not (tmp_path / "s" / "manifest.json").exists()
     (tmp_path / "s").mkdir(exist_ok=True)
     (tmp_path / "s" / "calendar.yaml").write_text(
         "waves:\n  baseline: {start: 2025-01-01, end: 2025-03-31}\n")
-    res = store.ingest_file(merit_csv, instrument="merit", wave="baseline",
+    res = waves.ingest_file(merit_csv, instrument="merit", wave="baseline",
                             store=tmp_path / "s")
     assert res.status == "stored"
 
@@ -125,7 +124,7 @@ def test_cli_refuses_a_bad_wave_id_with_exit_code_2(tmp_path, merit_csv):
 
 
 def test_load_waves_returns_every_current_wave_with_provenance(demo_store, merit_waves):
-    listed = asn_research.store.list_waves(demo_store.store)
+    listed = asn_research.waves.store.list_waves(demo_store.store)
     listed = listed[listed["instrument"] == "merit"]
     assert merit_waves.waves == ["2024-1", "2024-2", "2025-1", "2025-2", "2026-1"]
     assert len(merit_waves.frame) == listed["rows_stored"].sum()
@@ -164,21 +163,19 @@ def test_load_waves_says_what_the_store_holds(demo_store):
 
 
 def test_load_waves_uses_the_default_store_like_the_cli(tmp_path, monkeypatch, merit_csv):
-    from asn_research import store
 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(StoreError, match="no store"):
         asn_research.load_waves("merit")
-    store.ingest_file(merit_csv, instrument="merit", wave="2025-1")  # into data/store
+    waves.ingest_file(merit_csv, instrument="merit", wave="2025-1")  # into data/store
     data = asn_research.load_waves("merit")
     assert data.store.as_posix() == "data/store" and not data.synthetic
     assert data.waves == ["2025-1"] and len(data.frame) == 12
 
 
 def test_load_waves_refuses_a_table_changed_after_ingest(tmp_path, merit_csv):
-    from asn_research import store
 
-    res = store.ingest_file(merit_csv, instrument="merit", wave="2025-1", store=tmp_path)
+    res = waves.ingest_file(merit_csv, instrument="merit", wave="2025-1", store=tmp_path)
     table = tmp_path / res.entry["table_path"]
     frame = pd.read_parquet(table)
     frame.iloc[:5].to_parquet(table)
@@ -187,10 +184,10 @@ def test_load_waves_refuses_a_table_changed_after_ingest(tmp_path, merit_csv):
 
 
 def test_load_waves_unscored_is_the_stored_schema(tmp_path):
-    from asn_research import store
+    from asn_research.waves import store
 
     path = write_csv(tmp_path / "m.csv", [merit_row(i) for i in range(5)])
-    store.ingest_file(path, instrument="merit", wave="2025-2", store=tmp_path / "s")
+    waves.ingest_file(path, instrument="merit", wave="2025-2", store=tmp_path / "s")
     data = asn_research.load_waves("merit", store=tmp_path / "s", scored=False)
     stored = store.read_wave("merit", "2025-2", store=tmp_path / "s")
     pd.testing.assert_frame_equal(data.frame, stored, check_flags=False)
@@ -216,7 +213,7 @@ def test_the_demo_never_touches_the_users_key_file(demo_store, tmp_path):
     # the test environment's key file does not exist, and the demo did not create it
     assert not os.path.exists(os.environ["ASN_RESEARCH_KEY_FILE"])
     fingerprints = {e["key_fingerprint"]
-                    for e in asn_research.store.read_manifest(demo_store.store)["ingests"]}
+                    for e in asn_research.waves.store.read_manifest(demo_store.store)["ingests"]}
     assert fingerprints == {demo_key(2026).fingerprint}
 
 

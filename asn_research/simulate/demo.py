@@ -155,7 +155,7 @@ def demo_store(
     True
     """
     from ..errors import ConfigError
-    from ..store import ingest_file
+    from ..waves.ingest import ingest_file
 
     if size not in ("small", "city"):
         raise ConfigError(f"size must be one of: 'small', 'city'; got {size!r}")

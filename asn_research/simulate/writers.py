@@ -44,7 +44,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..instruments import Instrument
-from ..validation import SYNTHETIC_COLUMN
+from ..waves.columns import SYNTHETIC_COLUMN
 from .mess import MessResult, inject_mess
 from .world import component_rng
 

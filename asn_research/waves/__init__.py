@@ -1,10 +1,23 @@
-"""Survey waves: the wave calendar, and loading analysis-ready waves from the store.
+"""Survey waves, from the file an agency sends to the analysis-ready frame.
 
-Public API: :func:`load_waves` and :class:`WaveData` (the one way analyses read the
-store), :func:`parse_wave`, :func:`wave_index`, :func:`sort_waves`,
-:class:`WavePeriod` and :class:`WaveCalendar` (what period a wave id stands for).
+The steps, one module each:
+
+* :mod:`~asn_research.waves.read` — read a CSV/XLSX/KoboToolbox file faithfully
+  (:func:`read_wave_file`; text files in :mod:`~asn_research.waves.text`, workbooks in
+  :mod:`~asn_research.waves.excel`), header cells matched to fields by
+  :mod:`~asn_research.waves.columns` (the one owner of column mapping);
+* :mod:`~asn_research.waves.checks` — check every row against the instrument
+  (:func:`validate_wave`; answers parsed by :mod:`~asn_research.waves.answers`, rejected
+  rows laid out by :mod:`~asn_research.waves.quarantine`);
+* :mod:`~asn_research.waves.pseudonymize` — replace identifiers by keyed pseudonyms;
+* :mod:`~asn_research.waves.ingest` — :func:`ingest_file` runs the steps and writes the
+  store (:mod:`~asn_research.waves.store`: layout, manifest, reading back);
+* :mod:`~asn_research.waves.load` — :func:`load_waves`, the one way analyses read the store;
+* :mod:`~asn_research.waves.calendar` — what period a wave id stands for
+  (:func:`parse_wave`, :func:`wave_index`).
 """
 
+from . import store
 from .calendar import (
     CALENDAR_FILE,
     WaveCalendar,
@@ -14,17 +27,33 @@ from .calendar import (
     sort_waves,
     wave_index,
 )
+from .checks import ValidationResult, validate_wave
+from .ingest import IngestResult, ingest_file
 from .load import SOURCE_COLUMNS, WaveData, load_waves
+from .read import read_wave_file
+from .store import list_waves, read_manifest, read_quarantine, read_wave
+from .table import RawTable
 
 __all__ = [
     "CALENDAR_FILE",
     "SOURCE_COLUMNS",
+    "IngestResult",
+    "RawTable",
+    "ValidationResult",
     "WaveCalendar",
     "WaveData",
     "WavePeriod",
+    "ingest_file",
+    "list_waves",
     "load_waves",
     "parse_wave",
     "period_number",
+    "read_manifest",
+    "read_quarantine",
+    "read_wave",
+    "read_wave_file",
     "sort_waves",
+    "store",
+    "validate_wave",
     "wave_index",
 ]

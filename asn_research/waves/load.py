@@ -146,7 +146,7 @@ def load_waves(
     """
     from .. import scales
     from ..instruments import load_instrument
-    from ..store import default_store, read_manifest
+    from .store import default_store, read_manifest
 
     store_dir = Path(store) if store is not None else default_store()
     if not (store_dir / "manifest.json").is_file():

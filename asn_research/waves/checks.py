@@ -1,22 +1,14 @@
 """Validate a raw wave table against an instrument: types, codes, ranges, required answers,
-duplicates and identifiers — row by row, without losing a row.
+cross-field consistency and duplicates — row by row, without losing a row.
 
-Every row read ends up in exactly one of two tables: ``valid`` (typed, pseudonymized,
-ready for the store) or ``quarantine`` (with its source row number, the failing columns,
-the reasons and the fixes). ``rows_read == rows_valid + rows_quarantined`` always.
+Every row read ends up in exactly one of two tables: ``valid`` (typed, ready for the
+pseudonymization step and the store) or ``quarantine`` (with its source row number, the
+failing columns, the reasons and the fixes). ``rows_read == rows_valid + rows_quarantined``
+always.
 
 Problems that make the whole file unusable (a required column is missing, no instrument
-column at all) raise :class:`~asn_research.errors.InputError` instead.
-
-Examples
---------
->>> from asn_research import instruments, readers, validation
->>> merit = instruments.load_instrument("merit")
->>> raw = readers.read_wave_file("tests/data/malformed/merit_duplicate_respondent.csv",
-...                              instrument=merit)            # doctest: +SKIP
->>> res = validation.validate_wave(raw, merit)                # doctest: +SKIP
->>> res.rows_read == res.rows_valid + res.rows_quarantined    # doctest: +SKIP
-True
+column at all, a scale item absent without consent) raise
+:class:`~asn_research.errors.InputError` instead.
 """
 
 from __future__ import annotations
@@ -25,82 +17,34 @@ import datetime as dt
 import difflib
 import logging
 import os
-import re
-import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import identifiers, privacy
-from .errors import InputError
-from .instruments import Choice, ChoiceList, Field, Instrument
-
-if TYPE_CHECKING:
-    from .readers import RawTable
-
-__all__ = ["KOBO_META", "SYNTHETIC_COLUMN", "ValidationResult", "validate_wave"]
+from .. import identifiers
+from ..errors import InputError
+from ..instruments import Field, Instrument
+from .answers import (
+    FALSE_TEXTS,
+    MULTI_SEPARATORS,
+    TRUE_TEXTS,
+    choice_lookup,
+    codes_for,
+    norm,
+    parse_dates,
+    parse_numbers,
+    plain_integers,
+)
+from .columns import SUBMISSION_ID, SUBMITTED_AT, SYNTHETIC_COLUMN, better_instrument, map_columns
+from .quarantine import ID_IN_TEXT, WITHHELD, quarantine_table, shown_answer
+from .table import RawTable
 
 log = logging.getLogger(__name__)
-
-#: KoboToolbox/ODK metadata columns: ``_uuid`` becomes ``submission_id`` and
-#: ``_submission_time`` becomes ``submitted_at``; the rest are dropped (listed in the result).
-KOBO_META = frozenset(
-    {
-        "_uuid",
-        "_submission_time",
-        "_index",
-        "_id",
-        "_status",
-        "_validation_status",
-        "_notes",
-        "_tags",
-        "_submitted_by",
-        "__version__",
-        "_version_",
-        "_xform_id_string",
-        "_attachments",
-        "_geolocation",
-        "_parent_index",
-        "_parent_table_name",
-        "start",
-        "end",
-        "today",
-        "deviceid",
-        "instanceID",
-        "instanceid",
-        "meta/instanceID",
-        "formhub/uuid",
-        "uuid",
-    }
-)
-#: A column ``asn-research simulate`` writes into every file (value 1 on every row): data
-#: carrying it are treated as synthetic wherever the file travels. It is never stored.
-SYNTHETIC_COLUMN = "_synthetic"
-_SUBMISSION_ID = "_uuid"
-#: Digit runs long enough to be an identifier (NIP 18, NIK 16, phone numbers), also
-#: spaced or in scientific notation; never echoed in a message or a stored text.
-_ID_IN_TEXT = r"\d[\d .\-]{9,}\d|\d[.,]\d+[eE]\+?1[0-9]"
-_ID_IN_TEXT_RE = re.compile(_ID_IN_TEXT)
-_WITHHELD = "[number withheld]"
-
-
-def _shown(value: object) -> str:
-    """An answer as a message may show it: one line, at most 40 characters, and any long
-    number (a misplaced NIP, NIK or phone number) withheld."""
-    text = " ".join(str(value).split())
-    text = _ID_IN_TEXT_RE.sub(_WITHHELD, text)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-_SUBMITTED_AT = "_submission_time"
-_MULTI_SEPARATORS = re.compile(r"[,;]\s*|\s+")
-_TRUE = frozenset({"1", "1.0", "true", "ya", "yes", "y", "x", "✓"})
-_FALSE = frozenset({"0", "0.0", "false", "tidak", "no", "n", ""})
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +57,17 @@ class ValidationResult:
     file : str
         The file name as given.
     valid : pandas.DataFrame
-        Typed rows that passed every check. Identifier fields are replaced by keyed
-        pseudonyms (``respondent_key`` for the instrument's ``respondent_id`` field,
-        ``<field>_key`` for other identifiers); ``source_row`` holds the row number in the
-        file. Without a key (``validate`` only) the pseudonym columns are absent.
+        Typed rows that passed every check; ``source_row`` holds the row number in the
+        file. Until :func:`~asn_research.waves.pseudonymize.pseudonymize_result` has run
+        (``pseudonymized`` False) the identifier fields (``nip``, ``name`` …) hold the
+        checked, normalized identifiers **in clear**, right after ``source_row``: never
+        write such a table anywhere. Afterwards they are keyed pseudonyms
+        (``respondent_key`` for the instrument's ``respondent_id`` field, ``<field>_key``
+        for other identifiers).
     quarantine : pandas.DataFrame
-        One row per rejected row: ``source_row``, ``columns``, ``reasons``, ``fixes``, then the
-        row's answers as text, identifiers replaced by pseudonyms (or withheld without a key).
+        One row per rejected row: ``source_row``, ``columns``, ``reasons``, ``fixes``, the
+        identifier fields (as in ``valid``), then the row's other answers as text (long
+        numbers and name-like text in answer columns withheld).
     issues : pandas.DataFrame
         One row per problem: ``source_row``, ``column``, ``reason``, ``fix``.
     rows_read, rows_valid, rows_quarantined : int
@@ -129,6 +77,8 @@ class ValidationResult:
         Plain-language notes (from reading and validating).
     synthetic_marked : bool
         True when the file carries the simulator's ``_synthetic`` column set on every row.
+    pseudonymized : bool
+        True once the identifier columns have been replaced by pseudonyms.
     """
 
     instrument_id: str
@@ -143,6 +93,7 @@ class ValidationResult:
     ignored_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     synthetic_marked: bool = False
+    pseudonymized: bool = False
 
     def summary(self) -> str:
         """One line: read N, valid S, quarantined Q."""
@@ -150,45 +101,6 @@ class ValidationResult:
             f"{self.file}: read {self.rows_read}, valid {self.rows_valid}, "
             f"quarantined {self.rows_quarantined}"
         )
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _norm(text: str) -> str:
-    """Normalize an answer for matching: NFKC, casefold, collapse whitespace."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def _choice_lookup(cl: ChoiceList) -> dict[str, int | str]:
-    """Map every accepted spelling of a choice (value, labels, aliases) to its value."""
-    table: dict[str, int | str] = {}
-
-    def add(key: str, c: Choice) -> None:
-        k = _norm(key)
-        if k and k not in table:
-            table[k] = c.value
-
-    exact = [str(c.value) for c in cl.choices] + [
-        t for c in cl.choices for t in (c.label_id, c.label_en, *c.aliases)
-    ]
-    values = [c.value for c in cl.choices] + [
-        c.value for c in cl.choices for _ in (c.label_id, c.label_en, *c.aliases)
-    ]
-    for text, value in zip(exact, values, strict=True):  # codes first, as written (fast path)
-        if text and text not in table:
-            table[text] = value
-    for c in cl.choices:  # values first: a code always wins over a label
-        add(str(c.value), c)
-        if cl.ordinal:
-            add(f"{c.value}.0", c)
-            add(f"{c.value},0", c)
-    for c in cl.choices:
-        add(c.label_id, c)
-        add(c.label_en, c)
-        for a in c.aliases:
-            add(a, c)
-    return table
 
 
 class _Problems:
@@ -242,273 +154,14 @@ class _Problems:
         return out.astype({"column": "str", "reason": "str", "fix": "str"})
 
 
-def _numeric_code(text: str) -> str:
-    """'05', '+5', '5.00' -> '5' (so integer codes written as numbers still match)."""
-    try:
-        number = float(text.replace(",", "."))
-    except ValueError:
-        return text
-    return str(int(number)) if number.is_integer() and abs(number) < 1e6 else text
-
-
-def _codes_for(
-    series: pd.Series, lookup: dict[str, int | str], *, ordinal: bool
-) -> tuple[pd.Series, np.ndarray]:
-    """Map answers to codes. Returns (codes, unknown_mask).
-
-    Fast path: an exact hash lookup in C (``pyarrow.compute.index_in``) of every spelling
-    the instrument lists. Only answers it does not find (odd case or spacing, unknown
-    answers) are normalized, once per distinct value.
-    """
-    keys = list(lookup)
-    spellings = pa.array(keys, type=pa.string())
-    vals = list(lookup.values())
-    arr = pa.array(series)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
-        arr = arr.cast(pa.string())
-    if ordinal:
-        fast = _integer_codes(arr, lookup)
-        if fast is not None:
-            return pd.Series(fast, index=series.index), np.zeros(len(arr), dtype=bool)
-    idx = pc.index_in(arr, value_set=spellings)
-    pos = pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    present = arr.is_valid().to_numpy(zero_copy_only=False)
-    todo = present & (pos < 0)
-    if todo.any():  # normalize the few distinct unmatched spellings
-        sub = series[todo]
-        codes, uniques = pd.factorize(sub, use_na_sentinel=True)
-        where = {k: j for j, k in enumerate(keys)}
-        norm_pos = np.array([where.get(_numeric_code(_norm(str(u))), -1) for u in uniques]
-                            + [-1])
-        pos[todo] = norm_pos[np.where(codes < 0, len(uniques), codes)]
-    unknown = present & (pos < 0)
-    missing = pos < 0
-    take = np.where(missing, 0, pos)
-    if ordinal:
-        table = np.array(vals, dtype=np.int16)
-        arr_out = pd.arrays.IntegerArray(table[take], missing)
-        return pd.Series(arr_out, index=series.index), unknown
-    out = pa.array([str(v) for v in vals], pa.large_string()).take(pa.array(take, mask=missing))
-    return pd.Series(pd.array(out, dtype="str"), index=series.index), unknown
-
-
 #: Threads for column checks (Arrow and NumPy release the GIL).
 _WORKERS = min(4, os.cpu_count() or 1)
-_INT_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
-
-
-def _decimal_integers(arr: pa.Array | pa.ChunkedArray, type_: pa.DataType, lo: int, hi: int
-                      ) -> pa.Array | pa.ChunkedArray | None:
-    """The text column as integers, or None unless every answer is a plain decimal integer
-    (``5``, ``05``, ``-1``) within [lo, hi]. The fast paths below start here.
-
-    pyarrow's cast also reads hexadecimal (``0x3``), which the general code does not: a
-    column whose character data holds an ``x`` or ``X`` anywhere is left to the general code
-    (a byte search over the Arrow buffers; a false alarm only costs speed).
-    """
-    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
-        data = chunk.buffers()[2]
-        if data is not None and len(data):
-            raw = np.frombuffer(data, dtype=np.uint8)
-            if ((raw == ord("x")) | (raw == ord("X"))).any():
-                return None
-    try:
-        ints = pc.cast(arr, type_)  # any text that is not an integer raises
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-    extremes = pc.min_max(ints)
-    if extremes["min"].is_valid and (extremes["min"].as_py() < lo
-                                     or extremes["max"].as_py() > hi):
-        return None
-    return ints
-
-
-def _integer_codes(arr: pa.Array, lookup: dict[str, int | str]) -> pd.arrays.IntegerArray | None:
-    """Fast path for a column of integer codes: parse all of it in C and check the codes.
-
-    Returns None (use the general path) unless every answer is an integer (``5``, ``05``)
-    that is one of the list's codes — the result the general path gives for such answers.
-    """
-    codes = {v for v in lookup.values() if isinstance(v, int)}
-    # a spelling that reads as an integer must mean that integer's code (never a label)
-    confusable = any(_INT_TEXT.fullmatch(k) and lookup[k] != int(k) for k in lookup)
-    if not codes or confusable or max(map(abs, codes)) > 30_000:
-        return None
-    lo, hi = min(codes), max(codes)
-    ints = _decimal_integers(arr, pa.int16(), lo, hi)
-    if ints is None:
-        return None
-    if len(codes) != hi - lo + 1:  # codes with gaps (e.g. 1, 2, 9)
-        allowed = pc.is_in(ints, value_set=pa.array(sorted(codes), pa.int16()))
-        if pc.all(allowed).as_py() is False:
-            return None
-    values = np.asarray(pc.fill_null(ints, 0).to_numpy(zero_copy_only=False), dtype=np.int16)
-    missing = np.asarray(ints.is_null().to_numpy(zero_copy_only=False), dtype=bool)
-    return pd.arrays.IntegerArray(values, missing)
-
-
-def _plain_integers(series: pd.Series) -> pd.Series | None:
-    """Float64 values of a text column whose every answer is a plain integer within ±2**53
-    (what the general number checks accept unchanged), else None."""
-    if not isinstance(series.dtype, pd.StringDtype):
-        return None
-    arr = pa.array(series)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        return None
-    ints = _decimal_integers(arr, pa.int64(), -(2**53), 2**53)
-    if ints is None:
-        return None
-    return pd.Series(pd.array(pc.cast(ints, pa.float64()), dtype="Float64"), index=series.index)
-
-
-def _parse_numbers(series: pd.Series, *, decimal_comma: bool) -> tuple[pd.Series, np.ndarray]:
-    """Parse text numbers ("72.5", "72,5"); returns (Float64 values, not_a_number mask)."""
-    try:  # fast path: every value is a plain number (pyarrow parses in C)
-        parsed = pc.cast(pa.array(series), pa.float64())
-        nan_text = pc.fill_null(pc.is_nan(parsed), False).to_numpy(zero_copy_only=False)
-        values = pd.Series(pd.array(parsed, dtype="Float64"), index=series.index)
-        return _finite(values.mask(nan_text), nan_text.copy())
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
-        pass
-    s = series
-    if decimal_comma or s.str.contains(",", regex=False).any():
-        # a comma is a decimal separator only when there is no dot and exactly one comma
-        one_comma = s.str.fullmatch(r"[+-]?\d+,\d+").fillna(False).astype(bool)
-        s = s.where(~one_comma, s.str.replace(",", ".", regex=False))
-    num = pd.to_numeric(s, errors="coerce")
-    bad = (series.notna() & num.isna()).to_numpy()
-    return _finite(pd.Series(num, index=series.index, dtype="Float64"), bad)
-
-
-def _finite(values: pd.Series, bad: np.ndarray) -> tuple[pd.Series, np.ndarray]:
-    """Treat 'inf' and 'nan' written in a cell as not a number."""
-    arr = values.to_numpy(dtype="float64", na_value=0.0)
-    nonfinite = ~np.isfinite(arr) | (values.notna().to_numpy() & np.isnan(arr))
-    if nonfinite.any():
-        values = values.mask(nonfinite)
-        bad = bad | nonfinite
-    return values, bad
-
-
-_DATE_PATTERNS: tuple[tuple[str, str], ...] = (
-    (r"\d{4}-\d{1,2}-\d{1,2}", "%Y-%m-%d"),
-    (r"\d{4}-\d{1,2}-\d{1,2}[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?", "iso"),
-    (r"\d{1,2}/\d{1,2}/\d{4}", "%d/%m/%Y"),
-    (r"\d{1,2}-\d{1,2}-\d{4}", "%d-%m-%Y"),
-    (r"\d{1,2}\.\d{1,2}\.\d{4}", "%d.%m.%Y"),
-    (r"\d{4}/\d{1,2}/\d{1,2}", "%Y/%m/%d"),
-)
-_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-
-def _parse_dates(series: pd.Series, *, with_time: bool) -> tuple[pd.Series, np.ndarray]:
-    """Parse dates written as ISO, DD/MM/YYYY, DD-MM-YYYY or an Excel serial number.
-
-    Day-first is the Indonesian convention; MM/DD/YYYY is therefore not accepted. Each
-    distinct text is parsed once (a wave has few distinct dates), then spread to its rows.
-    """
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    if len(uniques) * 4 < len(series):
-        u_vals, u_bad = _parse_dates_each(pd.Series(uniques, dtype="str"), with_time=with_time)
-        idx = np.where(codes < 0, len(uniques), codes)
-        vals = np.append(u_vals.to_numpy(), np.datetime64("NaT", "s"))[idx]
-        bad = np.append(u_bad, False)[idx]
-        return pd.Series(vals, index=series.index, dtype="datetime64[s]"), bad
-    return _parse_dates_each(series, with_time=with_time)
-
-
-def _parse_dates_each(series: pd.Series, *, with_time: bool) -> tuple[pd.Series, np.ndarray]:
-    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[s]")
-    remaining = series.notna().to_numpy(copy=True)
-    for pattern, fmt in _DATE_PATTERNS:
-        if not remaining.any():
-            break
-        match = series.str.fullmatch(pattern).fillna(False).astype(bool).to_numpy() & remaining
-        if not match.any():
-            continue
-        sub = series[match]
-        if fmt == "iso" and not with_time:  # a date: the local calendar day as written
-            parsed = pd.to_datetime(sub.str.slice(0, 10), errors="coerce", format="%Y-%m-%d")
-        elif fmt == "iso":  # a moment: stored in UTC
-            parsed = pd.to_datetime(sub, errors="coerce", utc=True, format="ISO8601")
-            parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        else:
-            parsed = pd.to_datetime(sub, errors="coerce", format=fmt)
-        out[match] = parsed.astype("datetime64[s]")
-        remaining &= ~match
-    # Excel serial day numbers (1990-01-01 .. 2099-12-31) from a sheet whose date column
-    # was formatted as a number.
-    if remaining.any():
-        serial = pd.to_numeric(series.where(remaining), errors="coerce")
-        ok = serial.between(32874, 73050).to_numpy() & remaining
-        if ok.any():
-            out[ok] = (_EXCEL_EPOCH + pd.to_timedelta(serial[ok], unit="D")).astype("datetime64[s]")
-            remaining &= ~ok
-    bad = series.notna().to_numpy() & out.isna().to_numpy()
-    if not with_time:
-        out = out.dt.normalize()
-    return out, bad
-
-
-def _bound_value(bound, today: dt.date):
-    if bound == "today":
-        return pd.Timestamp(today)
-    if isinstance(bound, dt.date):
-        return pd.Timestamp(bound)
-    return bound
-
-
-# --------------------------------------------------------------------------- column mapping
-
-
-@dataclass
-class _Columns:
-    fields: dict[str, str]  # field name -> column in raw data
-    multi_options: dict[str, dict[str, str]]  # select_multiple field -> {option value: column}
-    meta: dict[str, str]
-    ignored: list[str]
-
-
-def _map_columns(raw_cols: list[str], inst: Instrument) -> _Columns:
-    names = set(inst.field_names)
-    fields: dict[str, str] = {}
-    multi: dict[str, dict[str, str]] = {}
-    meta: dict[str, str] = {}
-    ignored: list[str] = []
-    multi_fields = {f.name: f for f in inst.fields if f.type == "select_multiple"}
-    for col in raw_cols:
-        if col in names:
-            fields[col] = col
-            continue
-        if col in KOBO_META or col == SYNTHETIC_COLUMN:
-            meta[col] = col
-            continue
-        matched = False
-        for sep in ("/", "__", "."):
-            if sep in col:
-                head, _, opt = col.rpartition(sep)
-                head = head.rpartition("/")[2]
-                if head in multi_fields:
-                    values = {str(v) for v in inst.choices_of(head).values}
-                    if opt in values:
-                        multi.setdefault(head, {})[opt] = col
-                        matched = True
-                        break
-        if not matched:
-            ignored.append(col)
-    return _Columns(fields, multi, meta, ignored)
-
-
-# --------------------------------------------------------------------------- main entry
 
 
 def validate_wave(
     raw: RawTable,
     instrument: Instrument,
     *,
-    key: privacy.PseudonymKey | None = None,
     reference_date: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ValidationResult:
@@ -517,12 +170,9 @@ def validate_wave(
     Parameters
     ----------
     raw : RawTable
-        What :func:`asn_research.readers.read_wave_file` returned.
+        What :func:`~asn_research.waves.read.read_wave_file` returned.
     instrument : Instrument
         The questionnaire the file answers.
-    key : PseudonymKey, optional
-        Key for the keyed hashes of identifiers. Without it (``asn-research validate``) the
-        valid table carries no pseudonym columns and quarantined identifiers are withheld.
     reference_date : datetime.date, optional
         "Today" for date bounds and NIP plausibility (default: the current date).
     progress : callable, optional
@@ -554,7 +204,7 @@ def validate_wave(
     data = raw.data
     n = len(data)
     source_rows = np.asarray(raw.source_rows, dtype=np.int64)
-    cols = _map_columns(list(data.columns), instrument)
+    cols = map_columns(list(data.columns), instrument)
     notes = list(raw.notes)
 
     if not cols.fields and not cols.multi_options:
@@ -571,7 +221,7 @@ def validate_wave(
         )
     missing = [f for f in instrument.required_fields if f not in cols.fields]
     if missing:
-        other = _better_instrument(list(data.columns), instrument)
+        other = better_instrument(list(data.columns), instrument)
         raise InputError(
             f"required column(s) missing: {', '.join(missing)}",
             file=fname,
@@ -591,14 +241,14 @@ def validate_wave(
     pool = ThreadPoolExecutor(max_workers=_WORKERS)
     id_pool = ThreadPoolExecutor(max_workers=1)  # its own thread: starts at once
     try:
-        return _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
+        return _validate(raw, instrument, today, progress, data, n, source_rows, cols,
                          notes, fname, pool, id_pool)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         id_pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols, notes, fname,
+def _validate(raw, instrument, today, progress, data, n, source_rows, cols, notes, fname,
               pool, id_pool) -> ValidationResult:
     problems = _Problems()
     out: dict[str, pd.Series] = {}
@@ -612,7 +262,7 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
     jobs = {}
     for f in select_ones:
         cl = instrument.choice_list(f.list_name)
-        jobs[f.name] = pool.submit(_codes_for, col(f.name), _choice_lookup(cl),
+        jobs[f.name] = pool.submit(codes_for, col(f.name), choice_lookup(cl),
                                    ordinal=cl.ordinal)
     multi_jobs = {f.name: pool.submit(_select_multiple_alone, f, instrument, data, cols)
                   for f in instrument.fields if f.type == "select_multiple"}
@@ -621,7 +271,7 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
     id_fields = [f for f in instrument.fields if f.is_identifier and f.name in cols.fields]
     id_job = id_pool.submit(
         _identifier_results, id_fields, {f.name: col(f.name) for f in id_fields},
-        {k: jobs[k].result()[0] for k in ("status", "sex") if k in jobs}, key, today,
+        {k: jobs[k].result()[0] for k in ("status", "sex") if k in jobs}, today,
     )
     for f in instrument.fields:
         if progress:
@@ -631,7 +281,7 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
             values, unknown = jobs.pop(f.name).result()
             if unknown.any():
                 shown = np.empty(n, dtype=object)
-                shown[unknown] = [_shown(v) for v in col(f.name)[unknown]]
+                shown[unknown] = [shown_answer(v) for v in col(f.name)[unknown]]
                 numeric = np.zeros(n, dtype=bool)
                 numeric[unknown] = pd.to_numeric(col(f.name)[unknown], errors="coerce").notna()
                 if cl.ordinal:
@@ -663,12 +313,12 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
         if f.type in ("select_one", "select_multiple") or f.name not in cols.fields:
             continue
         s = col(f.name)
-        whole = _plain_integers(s) if f.type == "integer" else None
+        whole = plain_integers(s) if f.type == "integer" else None
         if whole is not None:  # fast path: every answer is a plain integer
             _range(whole, f, problems, today)
             out[f.name] = whole.round().astype("Int64")
         elif f.type in ("integer", "decimal"):
-            values, bad = _parse_numbers(s, decimal_comma=raw.delimiter == ";")
+            values, bad = parse_numbers(s, decimal_comma=raw.delimiter == ";")
             problems.add(bad, f.name, "not a number", "write a plain number, e.g. 12 or 72,5")
             if f.type == "integer":
                 frac = values.notna().to_numpy() & ~bad
@@ -685,7 +335,7 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
             _range(values, f, problems, today)
             out[f.name] = values.round().astype("Int64") if f.type == "integer" else values
         elif f.type in ("date", "datetime"):
-            values, bad = _parse_dates(s, with_time=f.type == "datetime")
+            values, bad = parse_dates(s, with_time=f.type == "datetime")
             problems.add(
                 bad,
                 f.name,
@@ -696,7 +346,7 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
             _range(values, f, problems, today)
             out[f.name] = values
         elif f.type == "text":  # free text: an NIP/NIK typed into it is withheld
-            out[f.name] = s.astype("str").str.replace(_ID_IN_TEXT, _WITHHELD, regex=True)
+            out[f.name] = s.astype("str").str.replace(ID_IN_TEXT, WITHHELD, regex=True)
 
     # ---- PNS ranks (golongan/ruang) and PPPK grades must match the employment status
     if "status" in out and "golongan" in out and instrument.respondent == "asn":
@@ -716,15 +366,14 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
         )
 
     # ---- identifiers (results of the job started above, added in field order)
-    key_cols: dict[str, pd.Series] = {}
     dup_keys: dict[str, pd.Series] = {}
-    for f, bad, reason, fix, normalized, pseud in id_job.result():
+    for f, bad, reason, fix, normalized in id_job.result():
         if bad is not None:
             problems.add(bad, f.name, reason, fix)
         dup_keys[f.name] = normalized
-        if pseud is not None:
-            name = "respondent_key" if f.name == instrument.respondent_id else f"{f.name}_key"
-            key_cols[name] = pseud
+    # the respondent id first, then other identifiers by name: where their pseudonyms go
+    id_cols = {name: dup_keys[name] for name in sorted(
+        dup_keys, key=lambda nm: (nm != instrument.respondent_id, nm))}
 
     # ---- required and conditionally required answers
     for f in instrument.fields:
@@ -782,14 +431,14 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
             reason="duplicate respondent: same " + "+".join(instrument.unique) + " as row ",
             fix="keep one response per respondent per wave; remove or correct the copy",
         )
-    if _SUBMISSION_ID in cols.meta:
-        keyframe = pd.DataFrame({"u": data[_SUBMISSION_ID]})
+    if SUBMISSION_ID in cols.meta:
+        keyframe = pd.DataFrame({"u": data[SUBMISSION_ID]})
         _duplicates(
             keyframe,
             row_bad,
             problems,
             source_rows,
-            column=_SUBMISSION_ID,
+            column=SUBMISSION_ID,
             reason="duplicate submission: same _uuid as row ",
             fix="the export holds the same submission twice; keep one",
         )
@@ -822,13 +471,11 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
 
     # ---- valid table
     valid_cols: dict[str, pd.Series] = {"source_row": pd.Series(source_rows, dtype="int64")}
-    for name in ("respondent_key", *sorted(k for k in key_cols if k != "respondent_key")):
-        if name in key_cols:
-            valid_cols[name] = key_cols[name]
-    if _SUBMISSION_ID in cols.meta:
-        valid_cols["submission_id"] = data[_SUBMISSION_ID].astype("str")
-    if _SUBMITTED_AT in cols.meta:
-        valid_cols["submitted_at"], _ = _parse_dates(data[_SUBMITTED_AT], with_time=True)
+    valid_cols.update(id_cols)  # clear until the pseudonymization step
+    if SUBMISSION_ID in cols.meta:
+        valid_cols["submission_id"] = data[SUBMISSION_ID].astype("str")
+    if SUBMITTED_AT in cols.meta:
+        valid_cols["submitted_at"], _ = parse_dates(data[SUBMITTED_AT], with_time=True)
     for f in instrument.fields:
         if f.is_identifier:
             continue
@@ -844,8 +491,8 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
         valid = valid.loc[good].reset_index(drop=True)
 
     # ---- quarantine table
-    quarantine = _quarantine_table(
-        data, issues, bad_pos, source_rows, instrument, cols, key_cols, raw.bad_rows
+    quarantine = quarantine_table(
+        data, issues, bad_pos, source_rows, instrument, cols, id_cols, raw.bad_rows
     )
     if len(raw.bad_rows):
         br = raw.bad_rows
@@ -893,15 +540,15 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
                 )
     marked = False
     if SYNTHETIC_COLUMN in cols.meta:
-        flag = data[SYNTHETIC_COLUMN].fillna("").map(_norm)
-        marked = bool(len(flag)) and bool(flag.isin(_TRUE).all())
+        flag = data[SYNTHETIC_COLUMN].fillna("").map(norm)
+        marked = bool(len(flag)) and bool(flag.isin(TRUE_TEXTS).all())
         notes.append(
             "the file is marked SYNTHETIC (simulated data)"
             if marked
             else f"the {SYNTHETIC_COLUMN} column is not 1 on every row; the file is not treated "
             "as synthetic"
         )
-    dropped_meta = sorted(set(cols.meta) - {_SUBMISSION_ID, _SUBMITTED_AT, SYNTHETIC_COLUMN})
+    dropped_meta = sorted(set(cols.meta) - {SUBMISSION_ID, SUBMITTED_AT, SYNTHETIC_COLUMN})
     if dropped_meta:
         notes.append("KoboToolbox metadata not stored: " + ", ".join(dropped_meta))
     return ValidationResult(
@@ -920,9 +567,9 @@ def _validate(raw, instrument, key, today, progress, data, n, source_rows, cols,
     )
 
 
-def _identifier_results(id_fields, series, coded, key, today) -> list[tuple]:
-    """Check NIP/NIK, normalize names, and pseudonymize: one tuple per identifier field
-    (field, bad mask or None, reasons, fixes, normalized values, pseudonyms or None)."""
+def _identifier_results(id_fields, series, coded, today) -> list[tuple]:
+    """Check NIP/NIK and normalize names: one tuple per identifier field
+    (field, bad mask or None, reasons, fixes, normalized values)."""
     results = []
     for f in id_fields:
         s = series[f.name]
@@ -941,32 +588,10 @@ def _identifier_results(id_fields, series, coded, key, today) -> list[tuple]:
             else:
                 bad = None
             normalized = chk["nip"]  # check_nik reports the normalized NIK in the same column
-            kind = f.type
         else:
-            normalized = s.map(_norm, na_action="ignore")
-            kind = "name"
-        pseud = None
-        if key is not None:
-            pseud = privacy.pseudonymize(normalized.where(normalized.notna()), key, kind=kind)
-        results.append((f, bad, reason, fix, normalized, pseud))
+            normalized = s.map(norm, na_action="ignore")
+        results.append((f, bad, reason, fix, normalized.where(normalized.notna())))
     return results
-
-
-def _better_instrument(columns: list[str], instrument: Instrument) -> str | None:
-    """The id of another instrument whose fields the header matches better, if any."""
-    from .instruments import list_instruments
-
-    names = {str(c).rpartition("/")[2] for c in columns}
-    mine = len(names & set(instrument.field_names))
-    best, best_n = None, mine
-    folder = instrument.source.parent if instrument.source else None
-    for other in list_instruments(folder):
-        if other.id == instrument.id:
-            continue
-        hits = len(names & set(other.field_names))
-        if hits > best_n and set(other.required_fields) <= names:
-            best, best_n = other.id, hits
-    return best
 
 
 def _empty_like(f: Field, inst: Instrument, n: int) -> pd.Series:
@@ -1003,6 +628,14 @@ def _range(values: pd.Series, f: Field, problems: _Problems, today: dt.date) -> 
         problems.add(above, f.name, reason, f"check the value; allowed {_fmt_range(f)}")
 
 
+def _bound_value(bound, today: dt.date):
+    if bound == "today":
+        return pd.Timestamp(today)
+    if isinstance(bound, dt.date):
+        return pd.Timestamp(bound)
+    return bound
+
+
 def _fmt_bound(b) -> str:
     return b.isoformat() if isinstance(b, dt.date) else str(b)
 
@@ -1025,20 +658,20 @@ def _select_multiple(f, inst, data, cols, problems, out, notes) -> None:
     values = [str(v) for v in cl.values]
     chosen = {v: np.zeros(len(data), dtype=bool) for v in values}
     answered = np.zeros(len(data), dtype=bool)
-    lookup = _choice_lookup(cl)
+    lookup = choice_lookup(cl)
     if f.name in cols.fields:
         s = data[cols.fields[f.name]]
         codes, uniques = pd.factorize(s, use_na_sentinel=True)
         parsed: list[tuple[list[str], list[str]]] = []
         for u in uniques:
             text = str(u)
-            whole = lookup.get(_norm(text))
+            whole = lookup.get(norm(text))
             if whole is not None:
                 parsed.append(([str(whole)], []))
                 continue
             ok, bad = [], []
-            for token in [t for t in _MULTI_SEPARATORS.split(text) if t]:
-                v = lookup.get(_norm(token))
+            for token in [t for t in MULTI_SEPARATORS.split(text) if t]:
+                v = lookup.get(norm(token))
                 (ok if v is not None else bad).append(str(v) if v is not None else token)
             parsed.append((ok, bad))
         has = codes >= 0
@@ -1053,7 +686,7 @@ def _select_multiple(f, inst, data, cols, problems, out, notes) -> None:
                 chosen[v] |= rows
             if bad:
                 bad_reason[rows] = "contains an answer that is not allowed: " + ", ".join(
-                    repr(_shown(b)) for b in bad[:3]
+                    repr(shown_answer(b)) for b in bad[:3]
                 )
         problems.add(
             bad_reason != None,  # noqa: E711  (element-wise on an object array)
@@ -1064,9 +697,9 @@ def _select_multiple(f, inst, data, cols, problems, out, notes) -> None:
     from_text = {v: c.copy() for v, c in chosen.items()} if f.name in cols.fields else None
     disagree = np.zeros(len(data), dtype=bool)
     for opt, colname in cols.multi_options.get(f.name, {}).items():
-        s = data[colname].fillna("").map(_norm)
-        is_true = s.isin(_TRUE).to_numpy()
-        is_false = s.isin(_FALSE).to_numpy()
+        s = data[colname].fillna("").map(norm)
+        is_true = s.isin(TRUE_TEXTS).to_numpy()
+        is_false = s.isin(FALSE_TEXTS).to_numpy()
         problems.add(
             ~(is_true | is_false),
             f.name,
@@ -1124,43 +757,3 @@ def _compact_keys(frame: pd.DataFrame) -> pd.DataFrame:
         out[c] = pd.Series(pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False),
                            index=frame.index)
     return pd.DataFrame(out, index=frame.index)
-
-
-def _quarantine_table(data, issues, bad_pos, source_rows, inst, cols, key_cols, bad_rows):
-    agg = issues.groupby("pos", sort=True).agg(
-        columns=("column", lambda c: "; ".join(dict.fromkeys(c))),
-        reasons=("reason", lambda r: "; ".join(r)),
-        fixes=("fix", lambda f: "; ".join(dict.fromkeys(x for x in f if x))),
-    )
-    q = pd.DataFrame(
-        {
-            "source_row": pd.Series(source_rows[bad_pos], dtype="int64"),
-            "columns": agg["columns"].to_numpy(),
-            "reasons": agg["reasons"].to_numpy(),
-            "fixes": agg["fixes"].to_numpy(),
-        }
-    )
-    id_cols = {cols.fields[f] for f in inst.identifier_fields if f in cols.fields}
-    for name, series in key_cols.items():
-        q[name] = (series.iloc[bad_pos] if len(bad_pos) else series.iloc[:0]).to_numpy()
-    # a slice, not a take, when nothing is quarantined: taking from 1M-row columns is slow
-    rows = data.iloc[bad_pos] if len(bad_pos) else data.iloc[:0]
-    for c in data.columns:
-        if c in id_cols or c in cols.ignored:
-            continue  # identifiers go in only as pseudonyms; unknown columns may hold anything
-        if c in cols.meta and c not in (_SUBMISSION_ID, _SUBMITTED_AT):
-            continue  # device ids, GPS, enumerator names: not stored, as the notes say
-        cells = rows[c].astype("str")
-        q[c] = cells.str.replace(_ID_IN_TEXT, _WITHHELD, regex=True).to_numpy()
-    if len(bad_rows):
-        extra = pd.DataFrame(
-            {
-                "source_row": bad_rows["source_row"].astype("int64").to_numpy(),
-                "columns": "",
-                "reasons": bad_rows["reason"].astype(str).to_numpy(),
-                "fixes": bad_rows["fix"].astype(str).to_numpy(),
-            }
-        )
-        q = pd.concat([q, extra], ignore_index=True)
-    q = q.sort_values("source_row", kind="stable").reset_index(drop=True)
-    return q.astype({c: "str" for c in q.columns if c != "source_row"})
