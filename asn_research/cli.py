@@ -281,6 +281,11 @@ def _write_report(issues, report: Path | None, file_name: str) -> None:
     _say(f"problem list written to {report}")
 
 
+def _items(text: str | None) -> list[str]:
+    """--allow-missing a,b,c -> ["a", "b", "c"]."""
+    return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+
 def _sheet(sheet: str | None) -> str | None:
     # passed as text: the reader takes a sheet of that name first, else a 0-based position
     return sheet
@@ -310,8 +315,15 @@ def _finish(summary: str, res, *, file: Path, show: int, report: Path | None, st
 @click.option("--show", default=20, show_default=True, help="How many problems to print.")
 @click.option("--strict", is_flag=True, help="Exit with code 6 if any row would be quarantined.")
 @click.option("--sheet", help="Excel only: the sheet to read (name, or 0-based position).")
+@click.option("--columns", "columns_map", type=click.Path(dir_okay=False, path_type=Path),
+              help="A column-map file (YAML) for headers the instrument does not know; see "
+              "the README, 'Column maps'.")
+@click.option("--allow-missing", "allow_missing", metavar="ITEMS",
+              help="Scale items (or scale names), comma-separated, that the file may lack "
+              "because they were not asked, e.g. reaction or rx_1,rx_2.")
 def validate(
-    file: Path, instrument_id: str, report: Path | None, show: int, strict: bool, sheet: str | None
+    file: Path, instrument_id: str, report: Path | None, show: int, strict: bool,
+    sheet: str | None, columns_map: Path | None, allow_missing: str | None,
 ) -> None:
     """Check FILE against an instrument and list every problem. Writes nothing.
 
@@ -319,15 +331,17 @@ def validate(
     with their row, column and fix.
     """
     from .instruments import load_instrument
-    from .waves import read_wave_file, validate_wave
+    from .waves import read_column_map, read_wave_file, validate_wave
 
     _check_report(report, file)
     inst = load_instrument(instrument_id)
-    raw = read_wave_file(file, instrument=inst, sheet=_sheet(sheet))
-    res = validate_wave(raw, inst)
+    colmap = read_column_map(columns_map, inst) if columns_map else None
+    raw = read_wave_file(file, instrument=inst, sheet=_sheet(sheet), column_map=colmap)
+    res = validate_wave(raw, inst, allow_missing=_items(allow_missing))
+    skipped = f", skipped {res.rows_skipped} empty template rows" if res.rows_skipped else ""
     _finish(
         f"{file.name}: read {res.rows_read}, valid {res.rows_valid}, would be "
-        f"quarantined {res.rows_quarantined}  (nothing written)",
+        f"quarantined {res.rows_quarantined}{skipped}  (nothing written)",
         res,
         file=file,
         show=show,
@@ -372,6 +386,15 @@ def validate(
     help="Accept a pseudonymization key that differs from the one the store was "
     "built with (new respondent keys will NOT link to earlier waves).",
 )
+@click.option("--columns", "columns_map", type=click.Path(dir_okay=False, path_type=Path),
+              help="A column-map file (YAML) for headers the instrument does not know; see "
+              "the README, 'Column maps'. Recorded in the manifest.")
+@click.option("--allow-missing", "allow_missing", metavar="ITEMS",
+              help="Scale items (or scale names), comma-separated, that the file may lack "
+              "because they were not asked, e.g. reaction or rx_1,rx_2.")
+@click.option("--correction", is_flag=True,
+              help="FILE holds corrected rows of the wave's quarantine, as exported by "
+              "`asn-research quarantine --originals` (keep its _source_row column).")
 def ingest(
     file: Path,
     instrument_id: str,
@@ -383,6 +406,9 @@ def ingest(
     strict: bool,
     sheet: str | None,
     allow_new_key: bool,
+    columns_map: Path | None,
+    allow_missing: str | None,
+    correction: bool,
 ) -> None:
     """Validate FILE and add it to the store as WAVE of an instrument.
 
@@ -405,20 +431,33 @@ def ingest(
         progress=sys.stderr.isatty(),
         sheet=_sheet(sheet),
         allow_new_key=allow_new_key,
+        columns=columns_map,
+        allow_missing=_items(allow_missing),
+        correction=correction,
     )
     _finish(res.summary(), res, file=file, show=show, report=report, strict=strict)
 
 
-@main.command()
-@click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Store folder [default: $ASN_RESEARCH_STORE or data/store].",
-)
-@click.option("--all", "all_versions", is_flag=True, help="Include replaced versions.")
+_STORE_OPTION = click.option(
+    "--store", type=click.Path(file_okay=False, path_type=Path),
+    help="Store folder [default: $ASN_RESEARCH_STORE or data/store].")
+
+
+@main.group(invoke_without_command=True)
+@_STORE_OPTION
+@click.option("--all", "all_versions", is_flag=True,
+              help="Include replaced and removed versions.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records.")
-def waves(store: Path | None, all_versions: bool, as_json: bool) -> None:
-    """List the waves the store holds, with row counts."""
+@click.pass_context
+def waves(ctx: click.Context, store: Path | None, all_versions: bool, as_json: bool) -> None:
+    """List the waves the store holds, with row counts (or: remove, rename).
+
+    Waves are listed in calendar order. `asn-research waves remove` and `waves rename`
+    fix a wave stored by mistake; both are recorded in the store's manifest.
+    """
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {**(ctx.obj or {}), "store": store}
+        return
     from .waves import store as store_mod
 
     df = store_mod.list_waves(store, all_versions=all_versions)
@@ -439,28 +478,83 @@ def waves(store: Path | None, all_versions: bool, as_json: bool) -> None:
         "source_name",
     ]
     if all_versions:
-        cols.append("current")
+        cols += ["current", "removed_at"]
     click.echo(df[cols].to_string(index=False))
+
+
+def _subcommand_store(store: Path | None) -> Path | None:
+    ctx = click.get_current_context()
+    parent = (ctx.parent.obj or {}) if ctx.parent is not None else {}
+    return store if store is not None else parent.get("store")
+
+
+@waves.command("remove")
+@click.option("-i", "--instrument", "instrument_id", required=True,
+              help="Instrument id, e.g. merit.")
+@click.option("-w", "--wave", required=True, help="The wave to remove, e.g. 2025-1.")
+@_STORE_OPTION
+@click.option("--purge", is_flag=True,
+              help="Also delete its raw copies and tables from disk (cannot be undone).")
+def waves_remove(instrument_id: str, wave: str, store: Path | None, purge: bool) -> None:
+    """Remove a wave stored by mistake (kept on disk unless --purge)."""
+    from .waves import store as store_mod
+
+    n = store_mod.remove_wave(instrument_id, wave, store=_subcommand_store(store), purge=purge)
+    _say(f"removed {instrument_id} wave {wave} ({n} version{'s' * (n != 1)}"
+         + ("; its files were deleted" if purge else "; its files are kept in the store") + ")")
+
+
+@waves.command("rename")
+@click.option("-i", "--instrument", "instrument_id", required=True,
+              help="Instrument id, e.g. merit.")
+@click.option("-w", "--wave", required=True, help="The wave's current id, e.g. 2025-01.")
+@click.option("--to", "new", required=True, help="The new id, e.g. 2025-1.")
+@_STORE_OPTION
+def waves_rename(instrument_id: str, wave: str, new: str, store: Path | None) -> None:
+    """Give a stored wave another id (every version moves; recorded in the manifest)."""
+    from .waves import store as store_mod
+
+    n = store_mod.rename_wave(instrument_id, wave, new, store=_subcommand_store(store))
+    _say(f"renamed {instrument_id} wave {wave} to {new} ({n} version{'s' * (n != 1)})")
 
 
 @main.command()
 @click.option("-i", "--instrument", "instrument_id", required=True,
               help="Instrument id, e.g. merit.")
 @click.option("-w", "--wave", required=True, help="Wave id, e.g. 2025-1.")
-@click.option("--store", type=click.Path(file_okay=False, path_type=Path),
-              help="Store folder [default: $ASN_RESEARCH_STORE or data/store].")
+@_STORE_OPTION
 @click.option("--version", "version", type=int, help="A replaced version (default: current).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the quarantined rows to this CSV (to fix them and re-ingest).")
+              help="Write the quarantined rows, as stored (pseudonymized), to this CSV for "
+              "review.")
+@click.option("--originals", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the quarantined rows with their ORIGINAL values (NIPs and names in "
+              "clear; owner-only file) to this new CSV, to correct them and ingest it again "
+              "with `ingest --correction`.")
 def quarantine(instrument_id: str, wave: str, store: Path | None, version: int | None,
-               out: Path | None) -> None:
+               out: Path | None, originals: Path | None) -> None:
     """Show the rows of a wave that were quarantined, with row numbers and reasons.
 
     Identifiers appear only as pseudonyms; the row number points into the raw file kept in
-    the store (and into your original file).
+    the store (and into your original file). To correct rejected rows: export them with
+    --originals, fix the answers (keep _source_row), then
+    `asn-research ingest FIXED.csv -i ID -w WAVE --correction`, and delete the file.
     """
+    from .waves import export_for_correction
     from .waves import store as store_mod
 
+    if originals is not None:
+        if version is not None:
+            raise click.BadParameter("--originals exports the current version only",
+                                     param_hint="--version")
+        n = export_for_correction(instrument_id, wave, originals, store=store)
+        _say(f"{n} quarantined rows with their original values written to {originals} "
+             "(owner-only; it holds NIPs and names in clear). Correct the answers, keep the "
+             "_source_row column, then run:\n"
+             f"  {_program()} ingest {originals} -i {instrument_id} -w {wave} --correction"
+             + (f" --store {store}" if store is not None else "")
+             + "\nand delete the file afterwards.")
+        return
     q = store_mod.read_quarantine(instrument_id, wave, store=store, version=version)
     if out is not None:
         if not out.parent.is_dir():
@@ -470,7 +564,8 @@ def quarantine(instrument_id: str, wave: str, store: Path | None, version: int |
         if store_dir == out.resolve().parent or store_dir in out.resolve().parents:
             raise click.BadParameter("write outside the store folder", param_hint="--out")
         q.to_csv(out, index=False)
-        _say(f"{len(q)} quarantined rows written to {out}")
+        _say(f"{len(q)} quarantined rows (pseudonymized, for review) written to {out}; to "
+             "correct and re-ingest them, use --originals")
         return
     if q.empty:
         _say(f"{instrument_id} wave {wave}: no quarantined rows")

@@ -158,6 +158,17 @@ class Field:
         Inclusive bounds of a number or date (a date bound may be ``"today"``).
     hint_id, hint_en : str
         Optional help text.
+    aliases : tuple of str
+        Other column headers that mean this field in agency files (e.g. ``"Unit kerja"``
+        for ``opd``), matched like the labels: ignoring case and spaces.
+    not_before : str or None
+        Another date field this one may not precede (``training_end`` not before
+        ``training_start``); a row that breaks it is quarantined.
+    not_when : dict or None
+        ``{"field": other, "in": [values]}``: this answer must be empty when the other
+        field has one of these values (no training topic for the comparison group).
+    nip_part : str or None
+        ``"birth_year"``: the answer must equal the birth year encoded in the row's NIP.
     """
 
     name: str
@@ -172,6 +183,10 @@ class Field:
     maximum: Any = None
     hint_id: str = ""
     hint_en: str = ""
+    aliases: tuple[str, ...] = ()
+    not_before: str | None = None
+    not_when: dict[str, Any] | None = field(default=None, hash=False)
+    nip_part: str | None = None
 
     @property
     def is_identifier(self) -> bool:
@@ -423,7 +438,8 @@ _CHOICE_KEYS = frozenset(
     {"value", "id", "en", "aliases", "verified", "size", "opd", "online_permits"}
 )
 _FIELD_KEYS = frozenset(
-    {"name", "type", "label", "hint", "group", "required", "required_when", "list", "min", "max"}
+    {"name", "type", "label", "hint", "group", "required", "required_when", "list", "min", "max",
+     "aliases", "not_before", "not_when", "nip_part"}
 )
 _SCALE_KEYS = frozenset(
     {"name", "label", "items", "reverse", "min_answered", "subscales", "reference"}
@@ -510,6 +526,34 @@ def _bound(value: Any) -> Any:
     raise InstrumentError(f"bad bound {value!r}: use a number, an ISO date or 'today'")
 
 
+def _check_rules(f: Field, by_name: dict[str, Field], lists: dict[str, ChoiceList],
+                 name: str) -> None:
+    """Check a field's cross-field rules (not_before, not_when, nip_part, aliases)."""
+    where = f"{name}: field {f.name!r}"
+    if f.not_before is not None:
+        other = by_name.get(f.not_before)
+        if f.type not in ("date", "datetime") or other is None or \
+                other.type not in ("date", "datetime"):
+            raise InstrumentError(f"{where}: not_before needs a date field naming another "
+                                  "date field of the instrument")
+    nw = f.not_when
+    if nw is not None:
+        if (not isinstance(nw, dict) or set(nw) != {"field", "in"} or nw["field"] not in by_name
+                or not isinstance(nw["in"], list)):
+            raise InstrumentError(f"{where}: not_when needs {{field: <existing field>, in: [...]}}")
+        other = by_name[nw["field"]]
+        if other.list_name is not None and not set(nw["in"]) <= set(lists[other.list_name].values):
+            raise InstrumentError(f"{where}: not_when values {nw['in']} are not all answers of "
+                                  f"{nw['field']!r}")
+    if f.nip_part is not None:
+        if f.nip_part != "birth_year" or f.type != "integer":
+            raise InstrumentError(f"{where}: nip_part must be 'birth_year' on an integer field")
+        if not any(x.type == "nip" for x in by_name.values()):
+            raise InstrumentError(f"{where}: nip_part needs a field of type nip")
+    if any(not a.strip() for a in f.aliases):
+        raise InstrumentError(f"{where}: aliases must be non-empty header texts")
+
+
 def _build(doc: dict[str, Any], path: Path) -> Instrument:
     name = path.name
     _check_keys(doc, _TOP_KEYS, name)
@@ -556,6 +600,10 @@ def _build(doc: dict[str, Any], path: Path) -> Instrument:
                 maximum=_bound(f.get("max")),
                 hint_id=hid,
                 hint_en=hen,
+                aliases=tuple(str(a) for a in (f.get("aliases") or ())),
+                not_before=f.get("not_before"),
+                not_when=f.get("not_when"),
+                nip_part=f.get("nip_part"),
             )
         )
     names = [f.name for f in fields]
@@ -563,6 +611,7 @@ def _build(doc: dict[str, Any], path: Path) -> Instrument:
         raise InstrumentError(f"{name}: field names must be unique")
     by_name = {f.name: f for f in fields}
     for f in fields:
+        _check_rules(f, by_name, lists, name)
         rw = f.required_when
         if rw is not None and (
             not isinstance(rw, dict)

@@ -74,7 +74,7 @@ def assert_uniform(raw: waves.RawTable) -> None:
     assert list(raw.bad_rows.columns) == ["source_row", "reason", "fix"]
     assert raw.bad_rows["source_row"].dtype == np.int64
     assert raw.n_rows_read == len(raw.data) + len(raw.bad_rows)
-    assert list(raw.column_map) == list(raw.data.columns)
+    assert list(raw.headers) == list(raw.data.columns)
     for v in raw.data.stack().dropna().tolist():  # stripped, never empty
         assert v == v.strip() and v != ""
     rows = sorted([*raw.source_rows.tolist(), *raw.bad_rows["source_row"].tolist()])
@@ -260,7 +260,7 @@ def test_excel_style_csv_with_title_padding_and_unnamed_column():
     assert list(raw.data.columns) == ["nip", "opd", "status", "sex", "survey_date",
                                       "dlg_attended", "unnamed_8"]
     assert col(raw, "unnamed_8") == [None, "pindah OPD"]
-    assert raw.column_map["unnamed_8"] == ""
+    assert raw.headers["unnamed_8"] == ""
     assert "skipped 1 title row above the header (line 1)" in raw.notes
     assert "skipped 1 empty line (line 5)" in raw.notes  # trailing empty rows: not noted
 
@@ -270,7 +270,7 @@ def test_google_forms_labels_become_field_names(skm):
     assert_uniform(raw)
     assert list(raw.data.columns) == ["Timestamp", "service_unit", "channel", "survey_date",
                                       "sex", "age", "persyaratan", "biaya"]
-    assert raw.column_map["channel"] == "Cara memperoleh layanan"
+    assert raw.headers["channel"] == "Cara memperoleh layanan"
     assert col(raw, "biaya") == ["Gratis", "Murah"]
     assert col(raw, "channel") == ["Daring (online)", "Datang langsung"]
 
@@ -303,9 +303,9 @@ def test_kobo_csv_group_paths_and_select_multiple_options(with_instrument, merit
     assert_uniform(raw)
     assert raw.format == "kobo-csv" and raw.delimiter == ";"
     assert list(raw.data.columns) == KOBO_COLUMNS
-    assert raw.column_map["nip"] == "profile/nip"
-    assert raw.column_map["dlg_formats/daring"] == "dialogue/dlg_formats/daring"
-    assert raw.column_map["instanceID"] == "meta/instanceID"
+    assert raw.headers["nip"] == "profile/nip"
+    assert raw.headers["dlg_formats/daring"] == "dialogue/dlg_formats/daring"
+    assert raw.headers["instanceID"] == "meta/instanceID"
     assert col(raw, "dlg_formats/daring") == ["1", None, "1"]
     assert col(raw, "_uuid")[0] == "00000000-0000-4000-8000-000000000001"
     assert col(raw, "_submission_time")[1] == "2025-03-10T01:11:00"
@@ -321,8 +321,8 @@ def test_kobo_xlsx_label_headers_map_to_field_names(merit):
         "start", "end", "nip", "name", "opd", "status", "sex", "survey_date", "dlg_attended",
         "dlg_formats", "dlg_formats/sosialisasi", "dlg_formats/daring", "_id", "_uuid",
         "_submission_time", "_index"]
-    assert raw.column_map["nip"] == "NIP (18 digit)"
-    assert raw.column_map["dlg_formats/daring"] == (
+    assert raw.headers["nip"] == "NIP (18 digit)"
+    assert raw.headers["dlg_formats/daring"] == (
         "Bentuk kegiatan yang pernah Anda ikuti/Webinar/daring")
     assert col(raw, "survey_date") == ["2025-03-10", "2025-03-10"]
     assert col(raw, "start")[0] == "2025-03-10T08:00:00"
@@ -483,7 +483,7 @@ def test_excel_columns_without_header(tmp_path):
     assert_uniform(raw)
     assert list(raw.data.columns) == ["nip", "opd", "unnamed_C", "sex", "unnamed_F"]
     assert col(raw, "unnamed_F") == ["lain", None]
-    assert raw.column_map["unnamed_C"] == ""
+    assert raw.headers["unnamed_C"] == ""
     assert any("without a header but with data kept as unnamed_C, unnamed_F" in n
                for n in raw.notes)
 

@@ -85,7 +85,24 @@ def test_quarantine_is_kept_and_counts_add_up(tmp_path):
     assert (res.rows_read, res.rows_stored, res.rows_quarantined) == (10, 8, 2)
     q = store.read_quarantine("merit", "2025-1", store=st)
     assert q["source_row"].tolist() == [5, 9]
-    assert q.loc[1, "opd"] == "dinas tidak ada"
+    assert q.loc[0, "rtc_rs_1"] == "9"  # a wrong code is shown
+    # not an answer, and could be personal text: withheld (the data owner gets the original
+    # values with `quarantine --originals`)
+    assert q.loc[1, "opd"] == "[text withheld: it could be personal]"
+    assert q.loc[1, "status"] == "pns"  # valid answers stay
+
+
+def test_text_that_could_be_a_name_is_withheld_in_the_quarantine(tmp_path):
+    rows = [merit_row(i) for i in range(4)]
+    rows[1]["opd"] = "Siti Aminah"  # a name typed into an answer column
+    rows[2]["sex"] = "Aminah"
+    path = write_csv(tmp_path / "m.csv", rows)
+    st = tmp_path / "store"
+    res = _ingest(path, st)
+    q = store.read_quarantine("merit", "2025-1", store=st)
+    assert q["opd"].tolist()[0] == q["sex"].tolist()[1] == "[text withheld: it could be personal]"
+    text = " ".join(res.issues["reason"]) + q.to_csv()
+    assert "Aminah" not in text
 
 
 def test_unreadable_file_writes_nothing(tmp_path):

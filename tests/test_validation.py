@@ -20,9 +20,9 @@ def merit():
     return instruments.load_instrument("merit")
 
 
-def _validate(path, inst, key=True):
+def _validate(path, inst, key=True, **kw):
     raw = waves.read_wave_file(path, instrument=inst)
-    res = waves.validate_wave(raw, inst, reference_date=TODAY)
+    res = waves.validate_wave(raw, inst, reference_date=TODAY, **kw)
     return pseudonymize_result(res, inst, privacy.load_key()) if key else res
 
 
@@ -118,6 +118,7 @@ def test_nip_checks_and_no_identifier_in_any_message(tmp_path, merit):
     rows[4]["nip"] = "19751301" + rows[4]["nip"][8:]  # month 13 in birth date
     rows[5]["nip"] = good
     rows[5]["sex"] = "2"
+    rows[5]["birth_year"] = good[:4]
     res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
     assert res.rows_valid == 1 and res.rows_quarantined == 5
     assert "Excel" in _issue(res, 2) and "Text" in _issue(res, 2)
@@ -169,7 +170,7 @@ def test_semicolon_decimal_comma_and_day_first_dates(tmp_path):
         "l2_post_pct": "80",
     }
     path = write_csv(tmp_path / "t.csv", [row], delimiter=";", encoding="cp1252")
-    res = _validate(path, training)
+    res = _validate(path, training, allow_missing=["reaction", "behaviour"])
     assert res.rows_valid == 1, res.issues
     v = res.valid.iloc[0]
     assert v["l2_pre_pct"] == 42.5 and v["survey_date"] == pd.Timestamp("2025-03-05")
@@ -234,8 +235,16 @@ def test_misspelled_and_absent_columns_are_named(tmp_path, merit):
         {("rtc_rs1" if k == "rtc_rs_1" else k): v for k, v in merit_row(i).items()}
         for i in range(3)
     ]
-    res = _validate(write_csv(tmp_path / "m.csv", rows), merit)
-    assert res.rows_valid == 3
+    path = write_csv(tmp_path / "m.csv", rows)
+    # a scale item without a column is refused, naming the header that was not recognised
+    with pytest.raises(InputError) as err:
+        _validate(path, merit)
+    assert err.value.column == "rtc_rs_1" and err.value.file == "m.csv"
+    assert "'rtc_rs1'" in err.value.fix and "--allow-missing rtc_rs_1" in err.value.fix
+    assert "--columns" in err.value.fix
+    # ...unless the user accepts it; then the near miss is pointed out in the notes
+    res = _validate(path, merit, allow_missing=["rtc_rs_1"])
+    assert res.rows_valid == 3 and res.missing_allowed == ("rtc_rs_1",)
     text = " | ".join(res.notes)
     assert "stored empty: rtc_rs_1" in text
     assert "did you mean 'rtc_rs_1' for the column 'rtc_rs1'?" in text

@@ -28,10 +28,19 @@ from .calendar import (
     wave_index,
 )
 from .checks import ValidationResult, validate_wave
-from .ingest import IngestResult, ingest_file
+from .columns import read_column_map
+from .ingest import IngestResult, export_for_correction, ingest_file
 from .load import SOURCE_COLUMNS, WaveData, load_waves
 from .read import read_wave_file
-from .store import list_waves, read_manifest, read_quarantine, read_wave
+from .store import (
+    default_store,
+    list_waves,
+    read_manifest,
+    read_quarantine,
+    read_wave,
+    remove_wave,
+    rename_wave,
+)
 from .table import RawTable
 
 __all__ = [
@@ -43,15 +52,20 @@ __all__ = [
     "WaveCalendar",
     "WaveData",
     "WavePeriod",
+    "default_store",
+    "export_for_correction",
     "ingest_file",
     "list_waves",
     "load_waves",
     "parse_wave",
     "period_number",
+    "read_column_map",
     "read_manifest",
     "read_quarantine",
     "read_wave",
     "read_wave_file",
+    "remove_wave",
+    "rename_wave",
     "sort_waves",
     "store",
     "validate_wave",

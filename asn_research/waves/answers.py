@@ -222,18 +222,94 @@ _DATE_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"\d{1,2}-\d{1,2}-\d{4}", "%d-%m-%Y"),
     (r"\d{1,2}\.\d{1,2}\.\d{4}", "%d.%m.%Y"),
     (r"\d{4}/\d{1,2}/\d{1,2}", "%Y/%m/%d"),
+    # day-first date-times, as Google Forms and Excel write them in Indonesia
+    (r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}:\d{2}", "%d/%m/%Y %H:%M:%S"),
+    (r"\d{1,2}/\d{1,2}/\d{4} \d{1,2}:\d{2}", "%d/%m/%Y %H:%M"),
+    (r"\d{1,2}-\d{1,2}-\d{4} \d{1,2}:\d{2}(:\d{2})?", "day-first-dash"),
+    (r"\d{1,2}\.\d{1,2}\.\d{4} \d{1,2}[:.]\d{2}([:.]\d{2})?", "day-first-dot"),
 )
+
+#: Month names and abbreviations, Indonesian and English (lower case, without a dot).
+MONTHS = {
+    **{m: i for i, m in enumerate(
+        ["januari", "februari", "maret", "april", "mei", "juni", "juli", "agustus",
+         "september", "oktober", "november", "desember"], start=1)},
+    **{m: i for i, m in enumerate(
+        ["january", "february", "march", "april", "may", "june", "july", "august",
+         "september", "october", "november", "december"], start=1)},
+    "jan": 1, "feb": 2, "peb": 2, "pebruari": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7,
+    "agu": 8, "agt": 8, "agus": 8, "aug": 8, "sep": 9, "sept": 9, "okt": 10, "oct": 10,
+    "nov": 11, "nop": 11, "nopember": 11, "des": 12, "dec": 12,
+}
+_WEEKDAY = (r"(?:(?:senin|selasa|rabu|kamis|jumat|jum'at|sabtu|minggu|ahad|monday|tuesday|"
+            r"wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|fri|sat|sun)\.?,?\s+)?")
+_TIME = r"(?:[\sT,]+(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?))?"
+_NAMED_DMY = re.compile(_WEEKDAY + r"(?P<d>\d{1,2})[\s\-./]+(?P<m>[^\W\d_]+)\.?[\s\-./,]+"
+                        r"(?P<y>\d{4})" + _TIME, re.IGNORECASE)
+_NAMED_MDY = re.compile(_WEEKDAY + r"(?P<m>[^\W\d_]+)\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})"
+                        + _TIME, re.IGNORECASE)
+
+
+def _named_month_iso(text: str) -> str | None:
+    """``"Kamis, 5 Juni 2025 10:09"`` → ``"2025-06-05 10:09"`` (None if not such a date)."""
+    for pattern in (_NAMED_DMY, _NAMED_MDY):
+        m = pattern.fullmatch(text.strip())
+        if m:
+            month = MONTHS.get(m["m"].casefold().rstrip("."))
+            if month is None:
+                return None
+            time = (m["time"] or "").replace(".", ":")
+            return f"{m['y']}-{month:02d}-{int(m['d']):02d}" + (f" {time}" if time else "")
+    return None
 
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 
-def parse_dates(series: pd.Series, *, with_time: bool) -> tuple[pd.Series, np.ndarray]:
-    """Parse dates written as ISO, DD/MM/YYYY, DD-MM-YYYY or an Excel serial number.
+_SLASHED = re.compile(r"\s*(\d{1,2})/(\d{1,2})/\d{4}(?:\s.*)?")
 
-    Day-first is the Indonesian convention; MM/DD/YYYY is therefore not accepted. Each
-    distinct text is parsed once (a wave has few distinct dates), then spread to its rows.
+
+def month_first(series: pd.Series) -> bool:
+    """Tell whether a column's ``a/b/YYYY`` dates are month-first (an English-locale export).
+
+    True only when some date cannot be day-first (its second number is above 12) and none
+    cannot be month-first (no first number above 12); otherwise dates are day-first, the
+    Indonesian convention.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> month_first(pd.Series(["3/15/2025 10:09:00", "3/1/2025"])), month_first(
+    ...     pd.Series(["15/3/2025", "3/1/2025"]))
+    (True, False)
     """
+    parts = series.dropna().astype(str).str.extract(_SLASHED).dropna().astype(int)
+    if parts.empty:
+        return False
+    return bool((parts[1] > 12).any() and not (parts[0] > 12).any())
+
+
+def parse_dates(series: pd.Series, *, with_time: bool,
+                month_first_order: bool = False) -> tuple[pd.Series, np.ndarray]:
+    """Parse dates written as ISO, DD/MM/YYYY (also with a time), DD-MM-YYYY, with a month
+    name (``5 Juni 2025``, ``5 Jun 2025``, ``Kamis, 5 Juni 2025``, ``June 5, 2025``) or as an
+    Excel serial number.
+
+    Day-first is the Indonesian convention; ``a/b/YYYY`` is month-first only when
+    ``month_first_order`` says so (see :func:`month_first`). A date field given a date-time
+    keeps the calendar day. Each distinct text is parsed once (a
+    wave has few distinct dates), then spread to its rows.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> v, bad = parse_dates(pd.Series(["5 Juni 2025", "01/03/2025 10:09:00", "2025-13-01"]),
+    ...                      with_time=False)
+    >>> v.dt.strftime("%Y-%m-%d").tolist()[:2], bad.tolist()
+    (['2025-06-05', '2025-03-01'], [False, False, True])
+    """
+    if month_first_order:  # swap to day-first, then parse as usual
+        series = series.str.replace(r"^\s*(\d{1,2})/(\d{1,2})/", r"\2/\1/", regex=True)
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     if len(uniques) * 4 < len(series):
         u_vals, u_bad = _parse_dates_each(pd.Series(uniques, dtype="str"), with_time=with_time)
@@ -259,10 +335,26 @@ def _parse_dates_each(series: pd.Series, *, with_time: bool) -> tuple[pd.Series,
         elif fmt == "iso":  # a moment: stored in UTC
             parsed = pd.to_datetime(sub, errors="coerce", utc=True, format="ISO8601")
             parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif fmt.startswith("day-first"):
+            sep = "-" if fmt.endswith("dash") else "."
+            day, _, time = sub.str.partition(" ")[[0, 1, 2]].T.to_numpy()
+            text = pd.Series([f"{d.replace(sep, '/')} {t.replace('.', ':')}"
+                              for d, t in zip(day, time, strict=True)], index=sub.index)
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=True)
         else:
             parsed = pd.to_datetime(sub, errors="coerce", format=fmt)
         out[match] = parsed.astype("datetime64[s]")
         remaining &= ~match
+    # month names (Indonesian or English), with an optional weekday and time
+    if remaining.any() and series[remaining].str.contains(r"[^\W\d_]{3}", regex=True).any():
+        texts = series[remaining]
+        iso = texts.map(lambda t: _named_month_iso(str(t)))
+        ok_named = iso.notna()
+        if ok_named.any():
+            parsed = pd.to_datetime(iso[ok_named], errors="coerce", format="mixed")
+            idx = np.flatnonzero(remaining)[ok_named.to_numpy()]
+            out.iloc[idx] = parsed.astype("datetime64[s]").to_numpy()
+            remaining[idx] = False
     # Excel serial day numbers (1990-01-01 .. 2099-12-31) from a sheet whose date column
     # was formatted as a number.
     if remaining.any():

@@ -13,11 +13,12 @@ column at all, a scale item absent without consent) raise
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -27,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import identifiers
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..instruments import Field, Instrument
 from .answers import (
     FALSE_TEXTS,
@@ -35,12 +36,20 @@ from .answers import (
     TRUE_TEXTS,
     choice_lookup,
     codes_for,
+    month_first,
     norm,
     parse_dates,
     parse_numbers,
     plain_integers,
 )
-from .columns import SUBMISSION_ID, SUBMITTED_AT, SYNTHETIC_COLUMN, better_instrument, map_columns
+from .columns import (
+    SUBMISSION_ID,
+    SUBMITTED_AT,
+    SYNTHETIC_COLUMN,
+    better_instrument,
+    map_columns,
+    mask,
+)
 from .quarantine import ID_IN_TEXT, WITHHELD, quarantine_table, shown_answer
 from .table import RawTable
 
@@ -77,6 +86,11 @@ class ValidationResult:
         Plain-language notes (from reading and validating).
     synthetic_marked : bool
         True when the file carries the simulator's ``_synthetic`` column set on every row.
+    rows_skipped : int
+        Rows of a pre-numbered template that hold only a row number: not responses, not
+        in ``rows_read`` (listed in ``notes``).
+    missing_allowed : tuple of str
+        Scale items absent from the file that the user accepted (``allow_missing``).
     pseudonymized : bool
         True once the identifier columns have been replaced by pseudonyms.
     """
@@ -93,13 +107,16 @@ class ValidationResult:
     ignored_columns: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     synthetic_marked: bool = False
+    rows_skipped: int = 0
+    missing_allowed: tuple[str, ...] = ()
     pseudonymized: bool = False
 
     def summary(self) -> str:
-        """One line: read N, valid S, quarantined Q."""
+        """One line: read N, valid S, quarantined Q (and skipped template rows)."""
         return (
             f"{self.file}: read {self.rows_read}, valid {self.rows_valid}, "
             f"quarantined {self.rows_quarantined}"
+            + (f"; skipped {self.rows_skipped} empty template rows" if self.rows_skipped else "")
         )
 
 
@@ -164,6 +181,7 @@ def validate_wave(
     *,
     reference_date: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
+    allow_missing: Sequence[str] = (),
 ) -> ValidationResult:
     """Check every row of a raw wave table against an instrument.
 
@@ -177,6 +195,11 @@ def validate_wave(
         "Today" for date bounds and NIP plausibility (default: the current date).
     progress : callable, optional
         Called with each field name as it is checked (for a progress bar).
+    allow_missing : sequence of str, optional
+        Scale items (field names, or scale names standing for all their items) that may be
+        absent from the file. Without it, a file lacking any scale item — every SKM
+        element, every resistance item … — is refused: a header that was not recognised
+        would otherwise store the answers as empty.
 
     Returns
     -------
@@ -185,8 +208,11 @@ def validate_wave(
     Raises
     ------
     InputError
-        If the file lacks a required column (or a column a condition requires), or holds no
-        column of the instrument at all. Nothing is quarantined then: the file is rejected.
+        If the file lacks a required column (or a column a condition requires), lacks a
+        scale item not in ``allow_missing``, or holds no column of the instrument at all.
+        Nothing is quarantined then: the file is rejected.
+    ConfigError
+        If ``allow_missing`` names something that is neither a scale nor a scale item.
 
     Notes
     -----
@@ -194,7 +220,9 @@ def validate_wave(
     aliases are accepted, case-insensitively); numbers and dates are parsed (decimal comma,
     ``DD/MM/YYYY``, ISO, Excel serial days) and checked against the instrument's bounds;
     required answers and conditional requirements (``required_when``); NIP/NIK structure and
-    consistency with ``status`` and ``sex``; duplicates — the instrument's ``unique`` key
+    consistency with ``status`` and ``sex``; cross-field rules of the instrument (a date
+    ``not_before`` another, an answer that must be empty ``not_when`` another field has some
+    value, a ``birth_year`` that must match the NIP); duplicates — the instrument's ``unique`` key
     (e.g. the same NIP twice) and repeated KoboToolbox ``_uuid`` — where the first valid
     occurrence is kept and later ones quarantined. A row with any problem is quarantined as a
     whole; one row may have several problems (all are listed).
@@ -210,7 +238,7 @@ def validate_wave(
     if not cols.fields and not cols.multi_options:
         raise InputError(
             f"none of the columns is a field of instrument {instrument.id!r} "
-            f"(found: {', '.join(map(str, list(data.columns)[:8]))})",
+            f"(found: {', '.join(mask(str(c), 30) for c in list(data.columns)[:8])})",
             file=fname,
             row=raw.header_row,
             fix=(
@@ -235,14 +263,28 @@ def validate_wave(
             ),
         )
 
+    allowed = allowed_missing(allow_missing, instrument)
+    items = list(dict.fromkeys(i for sc in instrument.scales for i in sc.items))
+    absent = [i for i in items if i not in cols.fields]
+    blocked = [i for i in absent if i not in allowed]
+    if blocked:
+        raise InputError(_missing_items_message(blocked, instrument),
+                         file=fname, row=raw.header_row, column=blocked[0],
+                         fix=_missing_items_fix(blocked, instrument, cols))
+    if absent:
+        notes.append(f"accepted as not asked (--allow-missing): {', '.join(absent)}; they are "
+                     "stored empty and their scales are not scored")
+
     # Column checks are Arrow/NumPy work that releases the GIL: answer codes are mapped
     # on a small thread pool, and the identifier checks and pseudonyms run beside the other
     # fields. Problems are still added in one fixed order, so results are deterministic.
     pool = ThreadPoolExecutor(max_workers=_WORKERS)
     id_pool = ThreadPoolExecutor(max_workers=1)  # its own thread: starts at once
     try:
-        return _validate(raw, instrument, today, progress, data, n, source_rows, cols,
-                         notes, fname, pool, id_pool)
+        res = _validate(raw, instrument, today, progress, data, n, source_rows, cols,
+                        notes, fname, pool, id_pool)
+        return dataclasses.replace(res, rows_skipped=len(raw.template_rows),
+                                   missing_allowed=tuple(absent))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         id_pool.shutdown(wait=True, cancel_futures=True)
@@ -281,7 +323,8 @@ def _validate(raw, instrument, today, progress, data, n, source_rows, cols, note
             values, unknown = jobs.pop(f.name).result()
             if unknown.any():
                 shown = np.empty(n, dtype=object)
-                shown[unknown] = [shown_answer(v) for v in col(f.name)[unknown]]
+                spellings = list(choice_lookup(cl))
+                shown[unknown] = [shown_answer(v, spellings) for v in col(f.name)[unknown]]
                 numeric = np.zeros(n, dtype=bool)
                 numeric[unknown] = pd.to_numeric(col(f.name)[unknown], errors="coerce").notna()
                 if cl.ordinal:
@@ -335,7 +378,12 @@ def _validate(raw, instrument, today, progress, data, n, source_rows, cols, note
             _range(values, f, problems, today)
             out[f.name] = values.round().astype("Int64") if f.type == "integer" else values
         elif f.type in ("date", "datetime"):
-            values, bad = parse_dates(s, with_time=f.type == "datetime")
+            us_order = month_first(s)
+            if us_order:
+                notes.append(f"{f.name}: the dates are written month first (e.g. 3/15/2025, as "
+                             "an English-language export writes them); they were read that way")
+            values, bad = parse_dates(s, with_time=f.type == "datetime",
+                                      month_first_order=us_order)
             problems.add(
                 bad,
                 f.name,
@@ -371,9 +419,14 @@ def _validate(raw, instrument, today, progress, data, n, source_rows, cols, note
         if bad is not None:
             problems.add(bad, f.name, reason, fix)
         dup_keys[f.name] = normalized
-    # the respondent id first, then other identifiers by name: where their pseudonyms go
-    id_cols = {name: dup_keys[name] for name in sorted(
-        dup_keys, key=lambda nm: (nm != instrument.respondent_id, nm))}
+    _cross_field_rules(instrument, out, dup_keys, cols, problems)
+    # the respondent id first, then other identifiers by name: where their pseudonyms go;
+    # an identifier field absent from the file is kept (empty): the stored schema is stable
+    present_ids = dict(dup_keys)
+    for name in instrument.identifier_fields:
+        present_ids.setdefault(name, pd.Series(index=pd.RangeIndex(n), dtype="str"))
+    id_cols = {name: present_ids[name] for name in sorted(
+        present_ids, key=lambda nm: (nm != instrument.respondent_id, nm))}
 
     # ---- required and conditionally required answers
     for f in instrument.fields:
@@ -686,7 +739,7 @@ def _select_multiple(f, inst, data, cols, problems, out, notes) -> None:
                 chosen[v] |= rows
             if bad:
                 bad_reason[rows] = "contains an answer that is not allowed: " + ", ".join(
-                    repr(shown_answer(b)) for b in bad[:3]
+                    repr(shown_answer(b, list(lookup))) for b in bad[:3]
                 )
         problems.add(
             bad_reason != None,  # noqa: E711  (element-wise on an object array)
@@ -757,3 +810,80 @@ def _compact_keys(frame: pd.DataFrame) -> pd.DataFrame:
         out[c] = pd.Series(pc.cast(arr, pa.int64()).to_numpy(zero_copy_only=False),
                            index=frame.index)
     return pd.DataFrame(out, index=frame.index)
+
+
+def allowed_missing(names: Sequence[str], instrument: Instrument) -> set[str]:
+    """Field names of the scale items ``names`` allows to be absent (scale names expand)."""
+    if isinstance(names, str):
+        names = [n for n in names.split(",") if n.strip()]
+    items = {i for sc in instrument.scales for i in sc.items}
+    out: set[str] = set()
+    for nm in (n.strip() for n in names):
+        if nm in items:
+            out.add(nm)
+            continue
+        try:
+            out.update(instrument.scale(nm).items)
+        except Exception:
+            known = [sc.name for sc in instrument.scales]
+            raise ConfigError(
+                f"allow_missing must name scale items or scales of {instrument.id!r} (scales: "
+                f"{', '.join(known)}); got {nm!r}") from None
+    return out
+
+
+def _missing_items_message(blocked: list[str], instrument: Instrument) -> str:
+    shown = ", ".join(blocked[:9]) + (" …" if len(blocked) > 9 else "")
+    return (f"the file has no column for {len(blocked)} scale item(s) of the {instrument.id!r} "
+            f"questionnaire ({shown}); their answers would be stored as empty")
+
+
+def _missing_items_fix(blocked: list[str], instrument: Instrument, cols) -> str:
+    unmatched = [mask(str(c), 40) for c in cols.ignored][:4]
+    whole = [sc.name for sc in instrument.scales
+             if set(sc.items) <= set(blocked) and not sc.subscales]
+    covered = {i for s in whole for i in instrument.scale(s).items}
+    names = whole if whole and set(blocked) <= covered else blocked
+    return ("if the headers are other question texts or numbering, rename them to the field "
+            "names or map them with --columns MAP.yaml"
+            + (f" (headers not recognised: {'; '.join(map(repr, unmatched))})" if unmatched
+               else "")
+            + "; if these questions were really not asked, accept it with --allow-missing "
+            + ",".join(names))
+
+
+def _cross_field_rules(instrument: Instrument, out: dict[str, pd.Series],
+                       identifiers_checked: dict[str, pd.Series], cols, problems: _Problems
+                       ) -> None:
+    """Rules between fields, as the instrument declares them (not_before, not_when,
+    nip_part); each broken rule is a problem of the field that carries it."""
+    for f in instrument.fields:
+        if f.not_before and f.name in out and f.not_before in out:
+            mine, other = out[f.name], out[f.not_before]
+            early = (mine < other).fillna(False).astype(bool).to_numpy()
+            if early.any():
+                text = ("before " + f.not_before + " (" + mine.dt.strftime("%Y-%m-%d").astype(str)
+                        + " < " + other.dt.strftime("%Y-%m-%d").astype(str) + ")")
+                problems.add(early, f.name, text.to_numpy(),
+                             f"check both dates: {f.name} cannot be before {f.not_before}")
+        if f.not_when and f.name in cols.fields and f.not_when["field"] in out:
+            cond, values = f.not_when["field"], f.not_when["in"]
+            given = out[f.name].notna().to_numpy() if f.name in out else np.zeros(0, bool)
+            hit = out[cond].isin(values).fillna(False).astype(bool).to_numpy() & given
+            shown = "/".join(str(v) for v in values)
+            problems.add(hit, f.name, f"answered although {cond} is {shown}",
+                         f"leave {f.name} empty when {cond} is {shown}, or correct {cond}")
+        if f.nip_part == "birth_year" and f.name in out:
+            nip_field = next((x.name for x in instrument.fields if x.type == "nip"), None)
+            nips = identifiers_checked.get(nip_field)
+            if nips is None:
+                continue
+            digits = nips.astype("str")
+            encoded = pd.to_numeric(digits.str.slice(0, 4).where(digits.str.len() == 18),
+                                    errors="coerce")
+            year = out[f.name].astype("Float64")
+            wrong = (encoded.notna() & year.notna() & (year != encoded.to_numpy()))
+            problems.add(wrong.fillna(False).astype(bool).to_numpy(), f.name,
+                         "the year of birth does not match the birth date in the NIP",
+                         "correct the year of birth, or the NIP (its first 8 digits are the "
+                         "birth date YYYYMMDD)")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..errors import ConfigError, InputError, UnreadableFileError
@@ -53,6 +54,7 @@ def read_wave_file(
     instrument: Instrument | None = None,
     sheet: str | int | None = None,
     content: bytes | None = None,
+    column_map: Mapping[str, str] | None = None,
 ) -> RawTable:
     r"""Read a survey-wave file (CSV, Excel or KoboToolbox export) into a :class:`RawTable`.
 
@@ -68,7 +70,10 @@ def read_wave_file(
         the instrument's field names and Indonesian/English question labels
         (``"NIP"`` and ``"NIP (18 digit)"`` both become ``nip``), KoboToolbox
         ``select_multiple`` option columns become ``field/option``, and a file in which
-        no column belongs to the instrument is refused.
+        no column belongs to the instrument is refused. Numbered question headers
+        (``1. Bagaimana …``), Google Forms grid columns (``Title [item]``), the field's
+        listed header aliases and, where unambiguous, slightly reworded question texts are
+        recognised too (each noted).
     sheet : str or int, optional
         Excel only: the sheet name or 0-based position (default: the first sheet).
     content : bytes, optional
@@ -76,13 +81,16 @@ def read_wave_file(
         stores those same bytes, so the stored raw copy is exactly what was validated even
         if the file is saved again meanwhile. ``path`` still names the file in messages
         and decides the file type.
+    column_map : mapping of str to str, optional
+        Header text → field name (``field/option``, or ``"ignore"``), applied before any
+        other matching; see :func:`~asn_research.waves.columns.read_column_map`.
 
     Returns
     -------
     RawTable
         ``data`` (all text, NA for empty cells), ``source_rows``, ``bad_rows`` and how the
         file was read (``format``, ``encoding``, ``delimiter``, ``header_row``,
-        ``original_columns``, ``column_map``, ``notes``).
+        ``original_columns``, ``headers``, ``notes``).
 
     Raises
     ------
@@ -173,7 +181,7 @@ def read_wave_file(
         raise UnreadableFileError(f"cannot open the file ({exc.strerror or exc})", file=fname,
                                   fix="check that the file exists and that you may read it"
                                   ) from None
-    resolver = ColumnResolver(instrument)
+    resolver = ColumnResolver(instrument, column_map)
     if suffix in EXCEL_SUFFIXES or head.startswith(b"PK\x03\x04"):
         notes: list[str] = []
         if suffix not in EXCEL_SUFFIXES:

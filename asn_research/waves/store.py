@@ -27,11 +27,13 @@ True
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -69,12 +71,16 @@ MANIFEST_FIELDS = (
     "rows_read",
     "rows_stored",
     "rows_quarantined",
+    "rows_skipped",
     "ingested_at",
     "synthetic",
     "key_fingerprint",
     "reader",
     "columns_ignored",
+    "column_map",
+    "missing_allowed",
     "sheet",
+    "corrections",
     "package_version",
 )
 
@@ -246,7 +252,8 @@ def list_waves(
     pandas.DataFrame
         Columns ``instrument``, ``wave``, ``version``, ``instrument_version``, ``rows_read``,
         ``rows_stored``, ``rows_quarantined``, ``synthetic``, ``source_name``,
-        ``ingested_at``, ``current``; sorted by instrument and wave.
+        ``ingested_at``, ``current`` (and ``removed_at`` with ``all_versions``); sorted by
+        instrument, then waves in calendar order, then version.
     """
     store_dir = Path(store) if store is not None else default_store()
     if not store_dir.is_dir():
@@ -270,8 +277,22 @@ def list_waves(
         "ingested_at",
         "current",
     ]
+    if all_versions:
+        cols.append("removed_at")
     df = pd.DataFrame([{c: e.get(c) for c in cols} for e in entries], columns=cols)
-    return df.sort_values(["instrument", "wave", "version"], kind="stable").reset_index(drop=True)
+    from .calendar import WaveCalendar
+
+    cal = WaveCalendar.read(store_dir)
+
+    def order(e: dict) -> tuple:
+        try:
+            key = cal.parse(e["wave"]).sort_key
+        except ConfigError:  # an id from before the calendar existed: after the others
+            key = (dt.date.max, dt.date.max, e["wave"])
+        return (e["instrument"], key, e["version"])
+
+    df["_order"] = [order(e) for e in df.to_dict("records")]
+    return df.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
 def _entry(store_dir: Path, instrument: str, wave: str, version: int | None) -> dict:
@@ -342,3 +363,164 @@ def read_quarantine(
     store_dir = Path(store) if store is not None else default_store()
     e = _entry(store_dir, instrument, wave, version)
     return pd.read_parquet(store_dir / e["quarantine_path"])
+
+
+# --------------------------------------------------------------------------- remove / rename
+
+
+def _event(manifest: dict, **fields) -> None:
+    manifest.setdefault("events", []).append(fields)
+
+
+def _wave_dirs(store_dir: Path, instrument: str, wave: str) -> list[Path]:
+    return [store_dir / part / instrument / wave for part in ("raw", "processed", "quarantine")]
+
+
+def _make_writable(path: Path) -> None:
+    for p in [path, *path.rglob("*")]:
+        with contextlib.suppress(OSError):
+            os.chmod(p, 0o700 if p.is_dir() else 0o600)
+
+
+def remove_wave(
+    instrument: str,
+    wave: str,
+    *,
+    store: str | os.PathLike[str] | None = None,
+    purge: bool = False,
+    when: dt.datetime | None = None,
+) -> int:
+    """Remove a wave stored by mistake: it is no longer listed, loaded or reported.
+
+    The manifest keeps the wave's entries (marked ``current: false`` with ``removed_at``)
+    and records the removal in its ``events`` list; the raw copies and tables stay on disk
+    unless ``purge`` is given.
+
+    Parameters
+    ----------
+    instrument, wave : str
+        The wave to remove.
+    store : path, optional
+        The store folder (default as the command line).
+    purge : bool, optional
+        Also delete the wave's raw copies, tables and quarantine from disk (cannot be undone).
+    when : datetime.datetime, optional
+        The time recorded (default: now, UTC).
+
+    Returns
+    -------
+    int
+        The number of versions removed.
+
+    Raises
+    ------
+    StoreError
+        If the store holds no such wave (the message lists what it holds), or is busy.
+    """
+    store_dir = Path(store) if store is not None else default_store()
+    at = (when or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0).isoformat()
+    with locked(store_dir):
+        manifest = read_manifest(store_dir)
+        entries = [e for e in manifest["ingests"]
+                   if e["instrument"] == instrument and e["wave"] == wave
+                   and not e.get("removed_at")]
+        if not entries:
+            _entry(store_dir, instrument, wave, None)  # raises, listing what the store holds
+        for e in entries:
+            e["current"] = False
+            e["removed_at"] = at
+            if purge:
+                e["purged"] = True
+        if purge:
+            for d in _wave_dirs(store_dir, instrument, wave):
+                if d.exists():
+                    _make_writable(d)
+                    shutil.rmtree(d)
+        _event(manifest, event="remove", instrument=instrument, wave=wave, at=at,
+               versions=len(entries), purged=bool(purge))
+        write_json_atomic(store_dir / "manifest.json", manifest)
+    log.info("removed %s wave %s (%d versions%s)", instrument, wave, len(entries),
+             ", purged" if purge else "")
+    return len(entries)
+
+
+def rename_wave(
+    instrument: str,
+    wave: str,
+    new: str,
+    *,
+    store: str | os.PathLike[str] | None = None,
+    when: dt.datetime | None = None,
+) -> int:
+    """Give a stored wave another id (e.g. ``2025-01`` that should have been ``2025-1``).
+
+    Every version moves: the folders under ``raw/``, ``processed/`` and ``quarantine/``,
+    the manifest entries (``wave``, paths, ``renamed_from``) and an ``events`` record.
+
+    Parameters
+    ----------
+    instrument, wave : str
+        The wave to rename.
+    new : str
+        The new id; it must be in the wave calendar and not yet used by the instrument.
+    store : path, optional
+        The store folder.
+    when : datetime.datetime, optional
+        The time recorded (default: now, UTC).
+
+    Returns
+    -------
+    int
+        The number of versions renamed.
+
+    Raises
+    ------
+    StoreError
+        If there is no such wave, or ``new`` is already used (also by a removed wave
+        whose files are still on disk).
+    ConfigError
+        If ``new`` is not a wave id of the calendar.
+    """
+    store_dir = Path(store) if store is not None else default_store()
+    check_wave_id(new, store_dir)
+    at = (when or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0).isoformat()
+    with locked(store_dir):
+        manifest = read_manifest(store_dir)
+        entries = [e for e in manifest["ingests"]
+                   if e["instrument"] == instrument and e["wave"] == wave]
+        if not [e for e in entries if e.get("current")]:
+            _entry(store_dir, instrument, wave, None)  # raises, listing what the store holds
+        taken = [e for e in manifest["ingests"]
+                 if e["instrument"] == instrument and e["wave"] == new]
+        if taken or any(d.exists() for d in _wave_dirs(store_dir, instrument, new)):
+            raise StoreError(
+                f"{instrument} wave {new} is already used in {store_dir}"
+                + (" (by a removed wave whose files are kept)" if taken and
+                   not any(e.get("current") for e in taken) else "")
+                + "; choose another id, or remove that wave first (with --purge if it was "
+                "removed already)")
+        for old_dir, new_dir in zip(_wave_dirs(store_dir, instrument, wave),
+                                    _wave_dirs(store_dir, instrument, new), strict=True):
+            if old_dir.exists():
+                os.replace(old_dir, new_dir)
+        prefix = {f"{part}/{instrument}/{wave}/": f"{part}/{instrument}/{new}/"
+                  for part in ("raw", "processed", "quarantine")}
+
+        def moved(path: str | None) -> str | None:
+            for a, b in prefix.items():
+                if path and path.startswith(a):
+                    return b + path[len(a):]
+            return path
+
+        for e in entries:
+            e["wave"] = new
+            e["renamed_from"] = wave
+            for k in ("raw_path", "table_path", "quarantine_path"):
+                e[k] = moved(e.get(k))
+            for c in e.get("corrections") or []:
+                c["raw_path"] = moved(c.get("raw_path"))
+        _event(manifest, event="rename", instrument=instrument, wave=wave, to=new, at=at,
+               versions=len(entries))
+        write_json_atomic(store_dir / "manifest.json", manifest)
+    log.info("renamed %s wave %s to %s (%d versions)", instrument, wave, new, len(entries))
+    return len(entries)

@@ -36,7 +36,7 @@ class RawTable:
     Attributes
     ----------
     data : pandas.DataFrame
-        One column per header cell (named after normalization, see ``column_map``), every
+        One column per header cell (named after normalization, see ``headers``), every
         column of pandas' ``"str"`` dtype. Values are stripped of surrounding whitespace;
         empty and whitespace-only cells are NA. A ``RangeIndex``; fully empty rows are left
         out (and listed in ``notes``).
@@ -61,7 +61,7 @@ class RawTable:
     original_columns : tuple of str
         The header cells exactly as found, one per column position read (trailing empty
         header cells without data are not included).
-    column_map : dict of str to str
+    headers : dict of str to str
         Column name in ``data`` -> the original header cell it came from.
     notes : tuple of str
         Plain-language notes on what was done, e.g. ``"encoding cp1252 ..."``,
@@ -71,6 +71,10 @@ class RawTable:
         How a text file was parsed, e.g. ``"read with the fast parser (pyarrow)"`` or the
         exact line-by-line fallback and why (empty for workbooks). Diagnostic detail, kept
         out of ``notes``.
+    template_rows : tuple of int
+        Rows (line or Excel row numbers) left out because only their row-number column
+        (``No``, ``Nomor`` …) was filled: unused rows of a pre-numbered template. They are
+        counted and noted, not responses.
 
     Notes
     -----
@@ -86,9 +90,10 @@ class RawTable:
     delimiter: str | None
     header_row: int
     original_columns: tuple[str, ...]
-    column_map: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     parser: str = ""
+    template_rows: tuple[int, ...] = ()
 
     @property
     def n_rows_read(self) -> int:
@@ -181,7 +186,31 @@ def finish_table(
             columns = [pc.filter(c, keep) for c in columns]
             row_lines = row_lines[~mask]
             n_rows = len(row_lines)
-    last = max([int(row_lines[-1]) if n_rows else 0, *(b[0] for b in bad_rows)])
+    # rows of a pre-numbered template: only the row-number column is filled
+    template: list[int] = []
+    counter = _row_number_column(final_names)
+    if n_rows and counter is not None and len(columns) > 1:
+        numbered = pc.fill_null(pc.match_substring_regex(columns[counter], r"^\d{1,6}\.?$"),
+                                False)
+        rest_null = None
+        for j, c in enumerate(columns):
+            if j != counter:
+                rest_null = pc.is_null(c) if rest_null is None else pc.and_(rest_null,
+                                                                          pc.is_null(c))
+        only_number = pc.and_(numbered, rest_null)
+        if pc.any(only_number).as_py():
+            mask = only_number.to_numpy(zero_copy_only=False)
+            template = row_lines[mask].tolist()
+            keep = pc.invert(only_number)
+            columns = [pc.filter(c, keep) for c in columns]
+            row_lines = row_lines[~mask]
+            n_rows = len(row_lines)
+            notes.append(
+                f"skipped {len(template)} {unit}{'s' * (len(template) != 1)} that hold only a "
+                f"row number in column {final_names[counter]!r} (an unused row of a "
+                f"pre-numbered template: {describe_lines(template, unit)}); they are not "
+                "responses")
+    last = max([int(row_lines[-1]) if n_rows else 0, *(b[0] for b in bad_rows), *template])
     skipped = [s for s in skipped if s < last]  # empty lines at the end are not noted
     if skipped:
         notes.append(f"skipped {len(skipped)} empty {unit}{'s' * (len(skipped) != 1)} "
@@ -204,9 +233,9 @@ def finish_table(
     })
     if bad_rows:
         notes.append(f"{len(bad_rows)} row{'s' * (len(bad_rows) != 1)} could not be split into "
-                     f"the header's columns ({describe_lines([b[0] for b in bad_rows], unit)}); they are "
-                     "quarantined with the reason")
-    column_map = {nm: header_cells[j] for nm, j in zip(final_names, keep_cols, strict=True)}
+                     f"the header's columns ({describe_lines([b[0] for b in bad_rows], unit)}); "
+                     "they are quarantined with the reason")
+    headers = {nm: header_cells[j] for nm, j in zip(final_names, keep_cols, strict=True)}
     original = tuple(header_cells)
     log.info("read %s: %d rows, %d bad rows, %d columns (%s)", p.name, n_rows,
                 len(bad_rows), len(final_names), fmt)
@@ -220,7 +249,23 @@ def finish_table(
         delimiter=delimiter,
         header_row=header_row,
         original_columns=original,
-        column_map=column_map,
+        headers=headers,
         notes=tuple(notes),
         parser=parser,
+        template_rows=tuple(int(t) for t in template),
     )
+
+
+_ROW_NUMBER_HEADERS = frozenset({"no", "no.", "nomor", "no urut", "no. urut", "nomor urut",
+                                 "urut", "#", "nr", "nr.", "number", "row"})
+
+
+def _row_number_column(names: Sequence[str]) -> int | None:
+    """Position of a row-number column (``No``, ``Nomor``, ``#`` …; or an unnamed first
+    column), if the header has one."""
+    for j, nm in enumerate(names):
+        if " ".join(nm.split()).casefold() in _ROW_NUMBER_HEADERS:
+            return j
+    if names and names[0].startswith("unnamed_"):
+        return 0
+    return None
