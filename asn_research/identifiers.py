@@ -7,7 +7,7 @@ drop or add a digit, and the embedded dates end up impossible. :func:`check_nip`
 under two seconds) and say, per row, what is wrong and how to fix it. They never put
 the identifier's value into a reason or fix, so their output can be logged and shown.
 
-The layouts (REFERENCE.md §4.2):
+The layouts (docs/domain.md §1):
 
 * NIP PNS, 18 digits: ``YYYYMMDD`` birth date + ``YYYYMM`` TMT CPNS (start of
   appointment) + ``G`` sex (1 male, 2 female) + ``NNN`` serial 001–999.
@@ -175,7 +175,7 @@ def check_nip(
 
     References
     ----------
-    Peraturan Kepala BKN No. 22/2007 (NIP PNS); REFERENCE.md §4.2.
+    Peraturan Kepala BKN No. 22/2007 (NIP PNS); docs/domain.md §1.
 
     Examples
     --------
@@ -398,7 +398,7 @@ def check_nik(
 
     References
     ----------
-    Dukcapil NIK layout; REFERENCE.md §4.2.
+    Dukcapil NIK layout; docs/domain.md §1.
 
     Examples
     --------

@@ -340,8 +340,9 @@ def instruments_dir() -> Path:
     """Return the folder holding the instrument YAML files.
 
     The folder is, in order: ``$ASN_RESEARCH_INSTRUMENTS``; ``surveys/instruments``
-    in the current directory or a parent of it; ``surveys/instruments`` beside the
-    installed package (a source checkout).
+    in the current directory or a parent of it (a pemda's own, edited copy); the copy
+    inside the installed package (``asn_research/surveys``, from the wheel); or
+    ``surveys/instruments`` beside the package (a source checkout).
 
     Raises
     ------
@@ -361,9 +362,10 @@ def instruments_dir() -> Path:
         cand = d / "surveys" / "instruments"
         if cand.is_dir():
             return cand
-    cand = Path(__file__).resolve().parent.parent / "surveys" / "instruments"
-    if cand.is_dir():
-        return cand
+    here = Path(__file__).resolve().parent
+    for cand in (here / "surveys" / "instruments", here.parent / "surveys" / "instruments"):
+        if cand.is_dir():
+            return cand
     raise InstrumentError(
         "cannot find the instruments folder surveys/instruments; run from the project "
         "folder or set ASN_RESEARCH_INSTRUMENTS"

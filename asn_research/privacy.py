@@ -5,7 +5,7 @@ is replaced by a keyed hash, HMAC-SHA256 under a secret held by the data owner, 
 same person links across waves and instruments while the processed store, reports and
 logs never see the identifier. A plain hash would not do: the NIP space is small and
 structured (birth date, appointment date, sex, serial), so an unkeyed hash of every
-possible NIP can be computed in minutes (REFERENCE.md §7.1, recommendation 3).
+possible NIP can be computed in minutes (docs/domain.md §6).
 
 The key comes from the environment (``ASN_RESEARCH_KEY``) or from a key file outside
 the repository (default ``~/.config/asn-research/pseudonym.key``), created on first use.
@@ -268,7 +268,7 @@ def pseudonymize(values: pd.Series, key: PseudonymKey, *, kind: IdentifierKind) 
     References
     ----------
     RFC 2104 (HMAC); FIPS 180-4 (SHA-256); UU 27/2022 on personal-data protection
-    (pseudonymized microdata remain personal data; REFERENCE.md §7.1).
+    (pseudonymized microdata remain personal data; docs/domain.md §6).
 
     Examples
     --------
@@ -363,7 +363,7 @@ def suppress_small_cells(
         The column holding the number of respondents behind each row.
     min_cell : int, optional
         Rows with ``0 < count < min_cell`` are suppressed. Default 10, the conservative
-        choice for attitude items (REFERENCE.md §7.2); 5 is common for plain counts.
+        choice for attitude items (docs/domain.md §6); 5 is common for plain counts.
     value_columns : sequence of str, optional
         Columns computed from those respondents (means, percentages, CIs) that are
         blanked with the count. Default: every numeric column other than ``count``
@@ -394,7 +394,7 @@ def suppress_small_cells(
     References
     ----------
     Hundepool et al. (2010), ESSnet Handbook on Statistical Disclosure Control; OECD
-    glossary, "threshold rule"; REFERENCE.md §7.2.
+    glossary, "threshold rule"; docs/domain.md §6.
 
     Examples
     --------

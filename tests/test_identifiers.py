@@ -1,7 +1,7 @@
 """Tests of asn_research.identifiers: NIP/NIK checks and the synthetic-ID builders.
 
 Every identifier here is synthetic (built with make_nip/make_nik or typed from made-up
-parts), except the published REFERENCE.md §4.2 example, whose parse the brief pins.
+parts), except the published example of docs/domain.md §1 sources, whose parse is pinned.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def assert_private(row: pd.Series, value: str) -> None:
 
 
 def test_reference_example_parses_exactly():
-    # The layout of REFERENCE.md §4.2 on a synthetic value (not the public example, which may
+    # The layout of docs/domain.md §1 on a synthetic value (not the public example, which may
     # be a real person's NIP): born 1966-03-14, TMT 2008-02, female, serial 007.
     value = "196603142008022007"
     row = one(value)

@@ -47,7 +47,7 @@ def test_skm_elements_follow_permenpanrb_14_2017():
     assert [f for f in SKM_ELEMENTS if f in s.field_names] == SKM_ELEMENTS
     for e in SKM_ELEMENTS:
         assert s.choices_of(e).values == (1, 2, 3, 4)
-    # exact labels of the regulation's sample questionnaire (REFERENCE.md §1.3)
+    # exact labels of the regulation's sample questionnaire (docs/skm.md)
     assert s.choices_of("biaya").label_of(4, "id") == "Gratis"
     assert s.choices_of("biaya").label_of(1, "id") == "Sangat mahal"
     assert s.choices_of("pengaduan").label_of(2, "id") == "Ada tetapi tidak berfungsi"

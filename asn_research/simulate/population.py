@@ -3,7 +3,7 @@
 All columns are generated with vectorized numpy per chunk (no per-row Python objects),
 so a national-size population of a million employees is produced in seconds.
 
-NIP rules (REFERENCE.md §4.2): PNS ``YYYYMMDD`` birth + ``YYYYMM`` TMT + sex digit
+NIP rules (docs/domain.md §1): PNS ``YYYYMMDD`` birth + ``YYYYMM`` TMT + sex digit
 (1 male, 2 female) + serial 001–999; PPPK ``YYYYMMDD`` birth + ``YYYY`` TMT year + ``2``
 + appointment round 1–9 + sex digit + serial. Age at TMT is 18–46 (PNS) or 18–60
 (PPPK); every TMT lies before :data:`~asn_research.simulate.world.POPULATION_REFERENCE_DATE`

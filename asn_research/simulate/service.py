@@ -82,7 +82,7 @@ def krejcie_morgan(population: int) -> int:
     """Krejcie & Morgan (1970) sample size for a population of ``population`` users.
 
     ``S = χ²·N·P(1−P) / (d²·(N−1) + χ²·P(1−P))`` with χ² = 3.841, P = 0.5, d = 0.05,
-    rounded to the nearest integer (REFERENCE.md §1.7).
+    rounded to the nearest integer (docs/skm.md).
 
     Examples
     --------

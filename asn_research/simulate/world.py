@@ -103,7 +103,7 @@ class SizeConfig:
 
 _SIZE_CONFIGS = {
     "small": SizeConfig("small", 800, 800, 0.45, 0.075, 0.15, 0.56, "uniform", True),
-    # ≈ 6,100 PNS + 7,800 PPPK (REFERENCE.md §5.2 working assumption: 13,000–14,500 ASN).
+    # ≈ 6,100 PNS + 7,800 PPPK (docs/domain.md §3, a working assumption: 13,000–14,500 ASN).
     "city": SizeConfig("city", 13_900, 13_900, 0.44, 0.025, 0.05, 0.43, "krejcie_morgan", True),
     "national": SizeConfig(
         "national", 1_050_000, 150_000, 0.80, 0.02, 0.04, 0.40, "krejcie_morgan", False
