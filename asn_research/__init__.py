@@ -5,8 +5,14 @@ Public modules: :mod:`~asn_research.instruments` (questionnaires),
 wave calendar; :func:`load_waves`, the one way analyses read the store),
 :mod:`~asn_research.privacy` and :mod:`~asn_research.identifiers` (keyed pseudonyms, NIP/NIK
 checks, small-cell suppression), :mod:`~asn_research.scales` (scale scoring and reliability),
-:mod:`~asn_research.xlsform` (XLSForm export) and :mod:`~asn_research.simulate` (synthetic
-Tangerang Selatan waves with known ground truth).
+:mod:`~asn_research.xlsform` (XLSForm export), :mod:`~asn_research.simulate` (synthetic
+Tangerang Selatan waves with known ground truth), the analyses
+:mod:`~asn_research.training`, :mod:`~asn_research.dialogue`, :mod:`~asn_research.service`
+and :mod:`~asn_research.overview`, the estimand catalogue :mod:`~asn_research.estimands`,
+the evidence register :mod:`~asn_research.evidence` and report rendering
+:mod:`~asn_research.reporting`. The analysis and report modules are imported on first use
+(``asn_research.service`` works without an import statement), so the command line starts
+without loading the whole statistical stack.
 """
 
 __version__ = "0.1.0"
@@ -24,9 +30,27 @@ from . import (  # noqa: E402  (the version must exist before submodules import 
 )
 from .waves import WaveData, load_waves  # noqa: E402
 
+_LAZY = ("dialogue", "estimands", "evidence", "overview", "reporting", "service", "training")
+
+
+def __getattr__(name: str):
+    """Import an analysis or report module on first use (PEP 562)."""
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 __all__ = [
     "WaveData",
     "__version__",
+    "dialogue",
+    "estimands",
+    "evidence",
+    "overview",
+    "reporting",
+    "service",
+    "training",
     "errors",
     "identifiers",
     "instruments",

@@ -10,6 +10,7 @@ Exit codes (a contract, listed in ``asn-research --help``):
 4     store error: the wave already holds another file (use --replace), store busy
 5     privacy error: the pseudonymization key is missing, unsafe or unusable
 6     ``--strict``: some rows were quarantined (validate/ingest)
+7     report: a report notebook failed (the others were rendered)
 70    internal error (a bug: please report it)
 130   interrupted
 ====  =====================================================================
@@ -21,13 +22,14 @@ import contextlib
 import json
 import logging
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import AsnResearchError
+from .errors import AsnResearchError, StoreError
 
 log = logging.getLogger("asn_research")
 
@@ -40,12 +42,14 @@ Typical session:
   asn-research validate wave.xlsx --instrument merit    # check a file, write nothing
   asn-research ingest wave.xlsx --instrument merit --wave 2025-1
   asn-research waves                               # what the store holds
-  asn-research demo                                # simulate -> ingest (synthetic data)
+  asn-research report                              # render every report (newest wave)
+  asn-research demo                                # simulate -> ingest -> report (synthetic)
 
 \b
 Exit codes: 0 ok; 1 bad input file (nothing written); 2 usage error;
 3 instrument error; 4 store refused (e.g. use --replace); 5 privacy/key error;
-6 rows quarantined under --strict; 70 internal error; 130 interrupted.
+6 rows quarantined under --strict; 7 a report failed (the others were
+rendered); 70 internal error; 130 interrupted.
 
 \b
 Environment: ASN_RESEARCH_STORE (store folder, default data/store),
@@ -621,61 +625,195 @@ def simulate(out: Path, seed: int, size: str, messy_fraction: float | None) -> N
     _say(f"wrote synthetic waves to {out} (seed {seed}, size {size}): {res}")
 
 
+def _progress(desc: str, unit: str):
+    """A tqdm bar on a terminal (nothing in logs and pipes); returns (update, close)."""
+    from tqdm.auto import tqdm
+
+    bar = None
+
+    def update(done: int, total: int, *_):
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=desc, unit=unit, disable=not sys.stderr.isatty(),
+                       leave=False)
+        bar.update(done - bar.n)
+
+    def close():
+        if bar is not None:
+            bar.close()
+
+    return update, close
+
+
+class _ReportCommand(click.Command):
+    """`report --help` also lists every notebook's parameters with their defaults."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        try:
+            from .reporting import COMMON_PARAMETERS, discover_notebooks
+
+            specs = discover_notebooks()
+        except Exception as exc:  # a broken notebook must not break --help
+            formatter.write_paragraph()
+            formatter.write_text(f"(cannot list the notebooks: {exc})")
+            return
+        with formatter.section("Notebooks and their parameters (set with -p NAME=VALUE)"):
+            for spec in specs:
+                formatter.write_text(f"{spec.name} — {spec.title_en or spec.title_id}"
+                                     + (" [also --by opd]" if spec.per_opd else ""))
+                with formatter.indentation():
+                    rows = [(f"{p.name}: {p.type} = {p.default!r}",
+                             p.help + (" (set by the renderer)" if p.name in COMMON_PARAMETERS
+                                       or p.name in ("previous_evidence", "output_dir")
+                                       else ""))
+                            for p in spec.parameters]
+                    formatter.write_dl(rows)
+
+
+def _report_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r}: write NAME=VALUE", param_hint="-p/--param")
+        out[name.strip()] = value
+    return out
+
+
+EXIT_REPORTS_FAILED = 7
+
+
+def _print_render(res) -> None:
+    _say(res.summary())
+    for o in res.failed:
+        _say(f"  FAILED {o.name}{' (' + o.opd + ')' if o.opd else ''}: {o.error} — the "
+             f"executed notebook is kept: {res.out_dir / o.notebook}")
+    _say(f"open {res.index}")
+
+
+@main.command(cls=_ReportCommand)
+@click.option("--wave", "edition", default="", help="The edition: the newest wave to include "
+              "[default: the newest wave in the store].")
+@_STORE_OPTION
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+              show_default=True, help="Reports go to OUT/<edition>/.")
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True,
+              help="Report language.")
+@click.option("--jobs", type=click.IntRange(1, 16), default=None,
+              help="Notebooks rendered in parallel (warm kernels) [default: 2].")
+@click.option("--by", type=click.Choice(["opd"]), default=None,
+              help="Also render one report per OPD (for the notebooks that support it).")
+@click.option("--opd", "opds", multiple=True, metavar="CODE",
+              help="With --by opd: only this OPD (repeatable) [default: every OPD].")
+@click.option("--only", multiple=True, metavar="NAME",
+              help="Render only this notebook (repeatable).")
+@click.option("--force", is_flag=True, help="Render even reports whose inputs are unchanged.")
+@click.option("--min-cell", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Suppress cells, figures and findings from fewer respondents.")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A notebook parameter (repeatable; see the list below).")
+@click.option("--notebooks", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              default=None, help="Render the notebooks of this folder instead of the "
+              "package's (a pemda's own report set).")
+def report(edition: str, store: Path | None, out: Path, lang: str, jobs: int | None,
+           by: str | None, opds: tuple[str, ...], only: tuple[str, ...], force: bool,
+           min_cell: int, params: tuple[str, ...], notebooks: Path | None) -> None:
+    """Render every report notebook for an edition: HTML, evidence register, provenance.
+
+    Writes OUT/<edition>/: <report>.<lang>.html (self-contained), the executed notebooks,
+    evidence.json/.csv/.xlsx, provenance.json, the policy brief as DOCX and index.html.
+    Reports whose notebook, parameters, data and code are unchanged are kept (use --force).
+    Exit code 7 when a report failed (the others are rendered).
+    """
+    from .reporting import render_reports
+
+    update, close = _progress("rendering", "report")
+    try:
+        res = render_reports(store=store, edition=edition, out=out, lang=lang, jobs=jobs,
+                             by=by, opds=opds or None, only=only, force=force,
+                             params=_report_params(params), min_cell=min_cell,
+                             notebooks=notebooks, progress=update)
+    finally:
+        close()
+    _print_render(res)
+    if not res.ok:
+        sys.exit(EXIT_REPORTS_FAILED)
+
+
 @main.command()
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("data/demo"),
     show_default=True,
-    help="Demo folder: waves/ and store/ are made inside.",
+    help="Demo folder: waves/, store/ and reports/ are made inside.",
 )
 @click.option("--seed", default=2026, show_default=True)
 @click.option("--size", type=click.Choice(["small", "city"]), default="small", show_default=True)
-def demo(out: Path, seed: int, size: str) -> None:
-    """Run the end-to-end demo on SYNTHETIC data: simulate -> ingest every wave.
+@click.option("--lang", type=click.Choice(["id", "en"]), default="id", show_default=True)
+@click.option("--jobs", type=click.IntRange(1, 16), default=None,
+              help="Reports rendered in parallel [default: 2].")
+def demo(out: Path, seed: int, size: str, lang: str, jobs: int | None) -> None:
+    """Run the end-to-end demo on SYNTHETIC data: simulate -> ingest -> render every report.
 
-    Re-running it gives the same files and leaves the store unchanged.
+    Its pseudonymization key is derived from the seed and kept in the demo folder (never
+    your key file); the same seed gives the same store and the same evidence register.
     """
-    from . import simulate as sim
-    from .waves import ingest as ingest_mod
+    from .reporting import render_reports
+    from .simulate import demo_store
 
-    waves_dir, store_dir = out / "waves", out / "store"
-    _say(f"1/2 simulating synthetic waves into {waves_dir} …")
-    sim.simulate(waves_dir, seed=seed, size=size)
-    manifest = json.loads((waves_dir / "manifest.json").read_text(encoding="utf-8"))
-    _say(f"2/2 ingesting {len(manifest['files'])} files into {store_dir} …")
-    from tqdm.auto import tqdm
-
-    totals = {"read": 0, "stored": 0, "quarantined": 0}
-    for entry in tqdm(
-        manifest["files"], desc="ingesting", unit="file", disable=not sys.stderr.isatty()
-    ):
-        res = ingest_mod.ingest_file(
-            waves_dir / entry["file"],
-            instrument=entry["instrument"],
-            wave=entry["wave"],
-            store=store_dir,
-            replace=True,
-        )
-        totals["read"] += res.rows_read
-        totals["stored"] += res.rows_stored
-        totals["quarantined"] += res.rows_quarantined
-        log.info(res.summary())
-    expected = sum(int(e.get("expected_quarantined", 0)) for e in manifest["files"])
-    _say(
-        f"done: read {totals['read']}, stored {totals['stored']}, quarantined "
-        f"{totals['quarantined']} rows — ALL DATA ARE SYNTHETIC (simulated), not real ASN data."
-    )
-    if totals["quarantined"] == expected:
-        _say(f"the quarantine caught exactly the {expected} rows the simulator made messy")
+    _say(f"1/2 simulating and ingesting synthetic waves into {out} …")
+    update, close = _progress("ingesting", "file")
+    try:
+        d = demo_store(out, seed=seed, size=size, progress=update)
+    finally:
+        close()
+    _say(f"    read {d.rows_read}, stored {d.rows_stored}, quarantined {d.rows_quarantined} rows "
+         "— ALL DATA ARE SYNTHETIC (simulated), not real ASN data"
+         + ("" if d.rebuilt else " (the store of an earlier demo with this seed was reused)"))
+    if d.rows_quarantined == d.expected_quarantined:
+        _say(f"    the quarantine caught exactly the {d.expected_quarantined} rows the simulator "
+             "made messy; truth.json (the true values) is in " + str(d.waves_dir))
     else:
-        log.warning(
-            "the simulator made %d rows messy but %d were quarantined; please report",
-            expected,
-            totals["quarantined"],
-        )
-    _say(f"see the store with: {_program()} waves --store {store_dir}")
-    _say("reports: rendering lands with the analysis issues; nothing to render yet.")
+        log.warning("the simulator made %d rows messy but %d were quarantined; please report",
+                    d.expected_quarantined, d.rows_quarantined)
+    _say(f"2/2 rendering the reports into {out / 'reports'} …")
+    update, close = _progress("rendering", "report")
+    try:
+        res = render_reports(store=d.store, out=out / "reports", lang=lang, jobs=jobs,
+                             progress=update)
+    finally:
+        close()
+    _print_render(res)
+    if not res.ok:
+        sys.exit(EXIT_REPORTS_FAILED)
+
+
+@main.command()
+@_STORE_OPTION
+@click.option("--wave", "edition", default="", help="The edition the notebooks use "
+              "[default: the newest wave in the store].")
+@click.option("--port", type=click.IntRange(1024, 65535), default=8888, show_default=True)
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+def lab(store: Path | None, edition: str, port: int, no_browser: bool) -> None:
+    """Open JupyterLab on the report notebooks, with the store and edition set.
+
+    Each notebook then runs interactively exactly as `asn-research report` runs it: the
+    same parameters cell (empty store and edition mean these settings) and package calls.
+    """
+    from .reporting import lab_command, notebook_workdir
+    from .waves import store as store_mod
+
+    store_dir = store if store is not None else store_mod.default_store()
+    if not (store_dir / "manifest.json").is_file():
+        raise StoreError(f"there is no store at {store_dir}; give --store, or run "
+                         "`asn-research demo` and use --store data/demo/store")
+    cmd, env = lab_command(store=store_dir, edition=edition, port=port,
+                           browser=not no_browser, notebook_dir=notebook_workdir())
+    _say(f"starting JupyterLab on {cmd[3].split('=', 1)[1]} (store {store_dir}); stop it with "
+         "Ctrl+C")
+    sys.exit(subprocess.call(cmd, env=env))
 
 
 if __name__ == "__main__":  # pragma: no cover

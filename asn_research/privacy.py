@@ -352,6 +352,7 @@ def suppress_small_cells(
     count: str,
     min_cell: int = 10,
     value_columns: Sequence[str] | None = None,
+    lines: Sequence[str | Sequence[str]] | None = None,
 ) -> pd.DataFrame:
     """Blank out table cells built from too few respondents before publishing.
 
@@ -368,6 +369,13 @@ def suppress_small_cells(
         Columns computed from those respondents (means, percentages, CIs) that are
         blanked with the count. Default: every numeric column other than ``count``
         — pass the list explicitly when a grouping column is numeric (e.g. a year).
+    lines : sequence of column names (or of lists of them), optional
+        Complementary suppression. Each entry names the columns that are *constant along a
+        line* whose total is published or can be worked out: e.g. ``["wave"]`` for a table of
+        OPD × wave with a total per wave, ``[["wave"], ["opd"]]`` when totals per wave and per
+        OPD are both known. Whenever a line would hold exactly one suppressed cell (so the
+        total minus the published cells reveals it), its smallest other non-zero cell is
+        suppressed too, and this repeats until no line has exactly one.
 
     Returns
     -------
@@ -386,10 +394,12 @@ def suppress_small_cells(
     Notes
     -----
     Zero counts are published (an empty cell discloses nobody), following the CMS
-    cell-size policy. Rows with a missing count are left alone. This is primary
-    suppression only: there is no complementary suppression yet, so a suppressed cell
-    can still be recovered by subtraction when a row or column total is published
-    alongside it. Suppress or round totals too until complementary suppression exists.
+    cell-size policy. Rows with a missing count are left alone. Without ``lines`` this is
+    primary suppression only: a suppressed cell can still be recovered by subtraction when
+    a total of its row or column is published, so give the lines whose totals are known.
+    The complementary cells are chosen greedily (the smallest count first), a common
+    heuristic; it guarantees that no line has exactly one suppressed cell, not that the
+    number of suppressed cells is minimal.
 
     References
     ----------
@@ -448,6 +458,8 @@ def suppress_small_cells(
             )
 
     small = ((counts > 0) & (counts < min_cell)).fillna(False).to_numpy(dtype=bool)
+    if lines:
+        small = _complementary(table, counts, small, lines)
     out = table.copy()
     for column in [count, *[c for c in value_columns if c != count]]:
         series = out[column]
@@ -472,6 +484,36 @@ def suppress_small_cells(
 
 
 # --------------------------------------------------------------------------- internals
+
+
+def _complementary(table: pd.DataFrame, counts: pd.Series, small: np.ndarray,
+                   lines: Sequence[str | Sequence[str]]) -> np.ndarray:
+    """Extend ``small`` until no line holds exactly one suppressed cell."""
+    groups = [[g] if isinstance(g, str) else list(g) for g in lines]
+    for g in groups:
+        missing = [c for c in g if c not in table.columns]
+        if missing:
+            raise InputError(f"line column(s) {', '.join(map(repr, missing))} are missing",
+                             column=missing[0],
+                             fix=f"choose among: {', '.join(map(str, table.columns))}")
+    hidden = small.copy()
+    values = counts.to_numpy(dtype="float64", na_value=np.nan)
+    line_ids = [table.groupby(g, sort=False, dropna=False).ngroup().to_numpy() for g in groups]
+    changed = True
+    while changed:
+        changed = False
+        for ids in line_ids:
+            for line in np.unique(ids):
+                members = np.flatnonzero(ids == line)
+                if len(members) < 2 or hidden[members].sum() != 1:
+                    continue
+                candidates = [i for i in members if not hidden[i] and values[i] > 0]
+                if not candidates:
+                    continue  # only zeros left: the hidden cell is its line's total anyway
+                pick = min(candidates, key=lambda i: (values[i], i))
+                hidden[pick] = True
+                changed = True
+    return hidden
 
 
 def _distinct_texts(values: pd.Series) -> tuple[pa.LargeStringArray, np.ndarray]:

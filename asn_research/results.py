@@ -102,7 +102,8 @@ class Estimate:
         Parameters
         ----------
         row : mapping or pandas.Series
-            Must hold ``estimate``, ``ci_low``, ``ci_high`` and ``n_obs``; ``se``,
+            Must hold ``estimate``, ``ci_low``, ``ci_high`` and ``n_obs`` (missing values
+            allowed: a count has no interval); ``se``,
             ``p_value``, ``confidence``, ``df``, ``method``, ``assumptions``, ``statistic``,
             ``n_clusters`` and ``term`` are used when present.
         method, assumptions : str, optional
@@ -140,10 +141,10 @@ class Estimate:
 
         p = num("p_value")
         return cls(
-            estimate=float(row["estimate"]),
+            estimate=num("estimate", math.nan),
             se=num("se", math.nan),
-            ci_low=float(row["ci_low"]),
-            ci_high=float(row["ci_high"]),
+            ci_low=num("ci_low", math.nan),
+            ci_high=num("ci_high", math.nan),
             p_value=p,
             n_obs=int(row["n_obs"]),
             method=method if method is not None else str(get("method", "")),

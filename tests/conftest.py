@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,8 @@ from _helpers import merit_row, write_csv
 from hypothesis import settings
 
 TEST_KEY = "0123456789abcdef" * 4  # a synthetic test key (64 hex digits)
+# matplotlib's font cache outside the per-test HOME: built once, not in every session
+os.environ.setdefault("MPLCONFIGDIR", str(Path(sys.prefix) / ".cache" / "matplotlib"))
 
 # Property tests: CI replays a fixed set of examples (a landing must not depend on luck);
 # local runs explore new ones. Either way no example database is written into the tree.
@@ -85,3 +88,26 @@ def merit_waves(demo_store):
 def skm_waves(demo_store):
     """Every SKM month of the demo store (`asn_research.WaveData`)."""
     return _load(demo_store, "skm")
+
+
+@pytest.fixture(scope="session")
+def demo_twin(demo_store, tmp_path_factory):
+    """A second demo store built from the same simulated waves and seed (the expensive part
+    of a demo is the ingest of its 50 files, so the simulated files are reused)."""
+    import shutil
+
+    from asn_research.simulate import demo_store as build
+
+    root = tmp_path_factory.mktemp("twin")
+    shutil.copytree(demo_store.waves_dir, root / "waves")
+    (root / "demo.json").write_text('{"generator": "asn-research demo"}')  # a stale marker
+    return build(root, seed=2026, size="small")
+
+
+@pytest.fixture(scope="session")
+def rendered(demo_store, tmp_path_factory):
+    """Every report of the demo store, rendered once for the session (Indonesian)."""
+    from asn_research.reporting import render_reports
+
+    return render_reports(store=demo_store.store, out=tmp_path_factory.mktemp("reports"),
+                          lang="id")

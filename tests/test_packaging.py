@@ -142,6 +142,8 @@ def test_the_wheel_is_pure_and_works_outside_the_repository(tmp_path):
     for inst in ("training", "merit", "skm"):
         assert f"asn_research/surveys/instruments/{inst}.yaml" in names
     assert "asn_research/surveys/lookups/tangsel_opd.yaml" in names
+    assert "asn_research/notebooks/wave_overview.ipynb" in names
+    assert "asn_research/reporting/templates/asn_report/index.html.j2" in names
     assert not [n for n in names if n.endswith((".so", ".pyd", ".c"))]
 
     venv = tmp_path / "venv"
@@ -208,7 +210,8 @@ def test_docs_and_docstrings_cite_only_sources_inside_the_repository():
     assert not offenders, offenders
 
 
-PUBLIC_MODULES = ("waves", "simulate", "scales", "training", "privacy", "identifiers",
+PUBLIC_MODULES = ("waves", "simulate", "scales", "training", "dialogue", "service",
+                  "overview", "evidence", "estimands", "reporting", "privacy", "identifiers",
                   "instruments", "xlsform", "results")
 _NOT_FUNCTIONS = {"DEFAULT_KEY_FILE", "IdentifierKind", "IDENTIFIER_TYPES", "FieldType",
                   "NIK_LENGTH", "NIP_LENGTH", "CHECK_COLUMNS", "LANGUAGES", "METADATA_FIELDS",
@@ -216,7 +219,11 @@ _NOT_FUNCTIONS = {"DEFAULT_KEY_FILE", "IdentifierKind", "IDENTIFIER_TYPES", "Fie
                   "ProportionMethod", "PANEL_COLUMNS", "TRAINING_SCALES", "Choice",
                   "ChoiceList", "Field", "Scale", "Instrument", "SimulatedFile",
                   "SimulationResult", "store", "RawTable", "ValidationResult", "IngestResult",
-                  "WaveData", "WavePeriod", "ReliabilityResult", "DemoStore", "SimulatedFrames"}
+                  "WaveData", "WavePeriod", "ReliabilityResult", "DemoStore", "SimulatedFrames",
+                  "BasePeriod", "BootstrapWeights", "ControlGroup", "WeightingMethod", "CiMethod",
+                  "EvidenceRecord", "EventStudyResult", "Holiday", "NotebookSpec",
+                  "NotebookParameter", "RenderResult", "ReportOutcome", "ReportContext",
+                  "EstimandFamily"}
 
 
 def test_every_public_function_is_listed_in_the_readme_python_api():

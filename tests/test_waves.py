@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 
 import pandas as pd
 import pytest
@@ -217,24 +216,19 @@ def test_the_demo_never_touches_the_users_key_file(demo_store, tmp_path):
     assert fingerprints == {demo_key(2026).fingerprint}
 
 
-def test_a_demo_of_the_same_seed_is_byte_identical(demo_store, tmp_path):
-    """Reuse keeps the store as it is; a fresh build from the same waves gives the same
-    bytes (the ingest of the 50 files is the expensive part, so the simulated files of the
-    session demo are reused for the second build)."""
+def test_a_demo_of_the_same_seed_is_byte_identical(demo_store, demo_twin):
+    """A fresh build from the same seed gives the same bytes; a rebuild of an existing demo
+    of the same seed reuses it untouched."""
     from asn_research.simulate import demo_store as build
 
     def snapshot(root):
         return {p.relative_to(root).as_posix(): p.read_bytes()
                 for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".lock"}
 
-    copy = tmp_path / "again"
-    shutil.copytree(demo_store.waves_dir, copy / "waves")
-    (copy / "demo.json").write_text('{"generator": "asn-research demo"}')  # stale marker
-    again = build(copy, seed=2026, size="small")
-    assert again.rebuilt
-    assert snapshot(again.store) == snapshot(demo_store.store)
-    before = snapshot(again.store)
-    reused = build(copy, seed=2026, size="small")
+    assert demo_twin.rebuilt
+    assert snapshot(demo_twin.store) == snapshot(demo_store.store)
+    before = snapshot(demo_twin.store)
+    reused = build(demo_twin.root, seed=2026, size="small")
     assert not reused.rebuilt and snapshot(reused.store) == before
 
 

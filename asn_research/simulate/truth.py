@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..estimands import FAMILIES, EstimandFamily, family, family_of
 
 __all__ = [
     "FAMILIES",
@@ -82,199 +82,12 @@ class TruthAccumulator:
         return sorted(self._n)
 
 
-@dataclass(frozen=True, slots=True)
-class EstimandFamily:
-    """A family of estimands sharing one definition template.
-
-    Attributes
-    ----------
-    family : str
-        The id prefix (``"service.ikm"``); the id is the family plus the suffix.
-    suffix : str
-        How the rest of the id is built (``".<unit>.<YYYY-MM>"``, or ``""``).
-    instrument : str
-        The instrument whose data estimate it.
-    unit : str
-        Unit of the value.
-    population : str
-        ``"sample"`` (conditional on who was drawn) or ``"superpopulation"``.
-    definition : str
-        Definition template; ``{unit}``, ``{month}``, ``{topic}``, ``{element}``,
-        ``{e}`` are filled in per estimand.
-    """
-
-    family: str
-    suffix: str
-    instrument: str
-    unit: str
-    population: str
-    definition: str
-
-
 _TOPIC_TXT = "trainees of both topics"
-FAMILIES: tuple[EstimandFamily, ...] = (
-    # ------------------------------------------------------------------ training
-    EstimandFamily(
-        "training.l1.satisfaction_mean", "[.<topic>]", "training", "scale points (1-5)",
-        "sample",
-        "Kirkpatrick L1: mean reaction-scale score (mean of rx_1..rx_5, 1-5) over {topic} of "
-        "cohorts 2024 and 2025, computed from the noise-free answers: each trainee's expected "
-        "item answers given their latent satisfaction (ordered probit), averaged.",
-    ),
-    EstimandFamily(
-        "training.l2.pre_mean", "[.<topic>]", "training", "percent correct",
-        "sample",
-        "Expected pre-test score (% correct) averaged over {topic} of cohorts 2024 and 2025: "
-        "100 x the probability of a correct answer given the trainee's ability.",
-    ),
-    EstimandFamily(
-        "training.l2.post_mean", "[.<topic>]", "training", "percent correct",
-        "sample",
-        "Expected post-test score (% correct) averaged over {topic} of cohorts 2024 and 2025.",
-    ),
-    EstimandFamily(
-        "training.l2.gain_mean", "[.<topic>]", "training", "percentage points",
-        "sample",
-        "Kirkpatrick L2: mean learning gain, post-test minus pre-test % correct, over {topic} "
-        "of cohorts 2024 and 2025 (baseline rows of waves 2024-1 and 2025-1); the expected "
-        "gain of each trainee (noise-free: 100 x (p_post - p_pre)) averaged over trainees.",
-    ),
-    EstimandFamily(
-        "training.l2.normalized_gain", "[.<topic>]", "training", "ratio (0-1)",
-        "sample",
-        "Hake (1998) class-average normalized gain <g> = (mean post - mean pre) / "
-        "(100 - mean pre), computed from the expected pre- and post-test means over {topic} "
-        "of cohorts 2024 and 2025 (the class-average variant, not the mean of individual g).",
-    ),
-    EstimandFamily(
-        "training.l3.att_behaviour", "[.<topic>]", "training", "scale points (1-5)",
-        "sample",
-        "Kirkpatrick L3: average effect of training on the behaviour scale score (mean of the "
-        "six bh_ items after reverse-keying, 1-5) at the first follow-up (one year after "
-        "training: cohort 2024 at wave 2025-1, cohort 2025 at wave 2026-1) among {topic}, "
-        "including trainees lost to follow-up; from both potential outcomes simulated with "
-        "the same noise and scored with the instrument's rule.",
-    ),
-    EstimandFamily(
-        "training.l3.att_behaviour.respondents", "", "training", "scale points (1-5)",
-        "sample",
-        "As training.l3.att_behaviour, but only over trainees who answered the first "
-        "follow-up (attrition depends on the pre-test score, so this differs slightly).",
-    ),
-    EstimandFamily(
-        "training.l3.att_behaviour.followup2", "", "training", "scale points (1-5)",
-        "sample",
-        "Average effect of training on the behaviour scale score two years after training "
-        "(cohort 2024 at wave 2026-1), over all cohort-2024 trainees; from both potential "
-        "outcomes with the same noise.",
-    ),
-    # ------------------------------------------------------------------ dialogue
-    EstimandFamily(
-        "dialogue.att.resistance", "", "merit", "scale points (1-6)",
-        "sample",
-        "Average effect of attending merit-system dialogues on the resistance scale score "
-        "(mean of the 17 rtc_ items after reverse-keying, 1-6) over all exposed respondent-"
-        "waves in the merit files (dlg_attended = 1); from both potential outcomes simulated "
-        "with the same noise. Negative = dialogues reduce resistance.",
-    ),
-    EstimandFamily(
-        "dialogue.att.appraisal_threat", "", "merit", "scale points (1-5)",
-        "sample",
-        "Average effect of dialogue exposure on the appraisal_threat scale score (pat_1..5, "
-        "pat_5 reversed) over all exposed respondent-waves; from both potential outcomes.",
-    ),
-    EstimandFamily(
-        "dialogue.att.merit_support", "", "merit", "scale points (1-5)",
-        "sample",
-        "Average effect of dialogue exposure on the merit_support scale score (sup_1..5, "
-        "sup_5 reversed) over all exposed respondent-waves; from both potential outcomes.",
-    ),
-    EstimandFamily(
-        "dialogue.dynamic.resistance", ".e<k>", "merit", "scale points (1-6)",
-        "sample",
-        "Dynamic effect on the resistance scale score {e} wave(s) after the respondent's "
-        "first dialogue (e = wave index minus the wave of first exposure; one wave is about "
-        "six months), averaged over respondent-waves at that event time of ever-exposed "
-        "respondents. Leads (e < 0) are zero by construction: no anticipation.",
-    ),
-    EstimandFamily(
-        "dialogue.dose.resistance_per_session", "", "merit", "scale points (1-6) per session",
-        "sample",
-        "Dose-response: average over exposed respondent-waves of the change in the "
-        "resistance scale score had the respondent attended one more session (same wave, "
-        "same event time, same noise).",
-    ),
-    # ------------------------------------------------------------------ service
-    EstimandFamily(
-        "service.ikm", ".<unit>.<YYYY-MM>", "skm", "IKM points (25-100)",
-        "sample",
-        "Noise-free IKM of unit {unit} in month {month} (PermenPANRB 14/2017): 25 x the mean "
-        "over the nine elements of the element's mean expected answer over the month's "
-        "respondents, where a respondent's expected answer is 1 + sum_k Phi((mu - c_k)/sigma) "
-        "given the unit, month, element and the respondent's channel, integrating out the "
-        "respondent effect and answer noise. Sample-specific only through the realised "
-        "online/walk-in mix.",
-    ),
-    EstimandFamily(
-        "service.nrr", ".<unit>.<element>", "skm", "answer scale (1-4)",
-        "sample",
-        "Noise-free NRR of element {element} in unit {unit}: the expected answer (1-4) "
-        "averaged over all of the unit's respondents, 2023-01 to 2026-06.",
-    ),
-    EstimandFamily(
-        "service.trend", ".<unit>", "skm", "IKM points per month",
-        "superpopulation",
-        "Trend of unit {unit}: slope per month of an OLS line through the unit's noise-free, "
-        "seasonally adjusted population IKM series 2023-01..2026-06 (expected channel mix); "
-        "for units that launch online permits, the pre-launch slope b of the segmented "
-        "regression IKM = a + b t + c post + d (t - L) post.",
-    ),
-    EstimandFamily(
-        "service.online_permit.level_change", "[.<unit>]", "skm", "IKM points",
-        "superpopulation",
-        "Level change c at the online-permit launch month L of unit {unit} from the segmented "
-        "OLS regression IKM = a + b t + c post + d (t - L) post fitted to the unit's "
-        "noise-free, seasonally adjusted population IKM series (including the growing "
-        "online share). Without a unit suffix: the mean over launching units.",
-    ),
-    EstimandFamily(
-        "service.online_permit.slope_change", "[.<unit>]", "skm", "IKM points per month",
-        "superpopulation",
-        "Slope change d after the online-permit launch of unit {unit} in the segmented "
-        "regression of service.online_permit.level_change. Without a unit suffix: the mean "
-        "over launching units.",
-    ),
-    EstimandFamily(
-        "service.channel_gap", "", "skm", "IKM points",
-        "sample",
-        "Online minus walk-in IKM within the same unit-month: average over the online "
-        "respondents in the SKM files of 25 x (mean over elements of the expected answer "
-        "online - expected answer walk-in) at their unit and month.",
-    ),
-)
-
-_FAMILY_BY_ID = {f.family: f for f in FAMILIES}
-
-
-def family_of(estimand_id: str) -> str:
-    """Return the family of an estimand id (its longest registered prefix).
-
-    Raises
-    ------
-    KeyError
-        If no family matches.
-    """
-    best = ""
-    for fam in _FAMILY_BY_ID:
-        if (estimand_id == fam or estimand_id.startswith(fam + ".")) and len(fam) > len(best):
-            best = fam
-    if not best:
-        raise KeyError(estimand_id)
-    return best
+_SIMULATED = tuple(f for f in FAMILIES if f.simulated)
 
 
 def _entry(eid: str, value: float, n: int, fill: Mapping[str, str]) -> dict[str, Any]:
-    fam = _FAMILY_BY_ID[family_of(eid)]
+    fam = family(eid)
     text = fam.definition.format_map(_Fill(fill))
     return {
         "value": _clean(value),
@@ -362,7 +175,7 @@ def truth_document(
         "families": {
             f.family: {"id_pattern": f.family + f.suffix, "instrument": f.instrument,
                        "unit": f.unit, "population": f.population}
-            for f in FAMILIES
+            for f in _SIMULATED
         },
         "parameters": parameters,
     }

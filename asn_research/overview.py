@@ -1,0 +1,130 @@
+"""The state of the data: who answered, what was rejected and why, how well the scales hold.
+
+The wave overview report is built from these functions: responses per agency (OPD) or
+service unit and wave (against headcount where the lookups give one), the quarantine of
+every wave summarised by the kind of problem, and per wave the reliability of every scale
+(:func:`asn_research.scales.reliability_table` and friends).
+
+Examples
+--------
+>>> import pandas as pd
+>>> from asn_research.overview import response_counts
+>>> df = pd.DataFrame({"wave": ["2025-1", "2025-1", "2025-2"], "opd": ["a", "b", "a"]})
+>>> response_counts(df, by=["opd", "wave"])
+  opd    wave  n_obs
+0   a  2025-1      1
+1   a  2025-2      1
+2   b  2025-1      1
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import pandas as pd
+
+from ._validation import as_tuple, check_columns, check_frame
+
+__all__ = ["quarantine_summary", "reason_kind", "response_counts", "wave_counts"]
+
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NUMBER = re.compile(r"\d+([.,]\d+)?")
+
+
+def response_counts(data: pd.DataFrame, *, by: str | Sequence[str] = ("opd", "wave"),
+                    headcount: Mapping[str, int] | None = None,
+                    headcount_key: str | None = None) -> pd.DataFrame:
+    """Responses per group (e.g. OPD × wave), with the share of the headcount if known.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per response (a :class:`~asn_research.WaveData` frame).
+    by : str or sequence of str, optional
+        The grouping columns (default OPD and wave). Missing values form their own group.
+    headcount : mapping, optional
+        Staff (or service users) per value of ``headcount_key``; adds ``headcount`` and
+        ``response_rate`` (responses ÷ headcount).
+    headcount_key : str, optional
+        The column the headcount refers to (default the first of ``by``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, ``n_obs`` (and ``headcount``, ``response_rate``), sorted.
+    """
+    check_frame(data)
+    keys = list(as_tuple(by, name="by"))
+    check_columns(data, keys, role="grouping column")
+    out = (data.groupby(keys, dropna=False, sort=True).size().rename("n_obs").reset_index())
+    if headcount:
+        key = headcount_key or keys[0]
+        out["headcount"] = out[key].map(dict(headcount)).astype("Int64")
+        out["response_rate"] = out["n_obs"] / out["headcount"].astype("Float64")
+    return out
+
+
+def wave_counts(sources: pd.DataFrame) -> pd.DataFrame:
+    """Rows read, stored and quarantined per wave (from :attr:`WaveData.sources`), with the
+    share quarantined."""
+    cols = ["wave", "rows_read", "rows_stored", "rows_quarantined"]
+    check_columns(sources, cols, role="column")
+    out = sources[cols].copy()
+    out["share_quarantined"] = out["rows_quarantined"] / out["rows_read"].where(
+        out["rows_read"] > 0)
+    return out
+
+
+def reason_kind(reason: str) -> str:
+    """A quarantine reason without its row-specific parts (quoted answers, numbers), so that
+    reasons of the same kind can be counted together.
+
+    Examples
+    --------
+    >>> reason_kind("code '9' is not one of the allowed codes 1–6")
+    'code is not one of the allowed codes'
+    >>> reason_kind("duplicate respondent: same nip as row 14")
+    'duplicate respondent: same nip as row'
+    """
+    text = _QUOTED.sub("", str(reason))
+    text = _NUMBER.sub("", text)
+    text = re.sub(r"[–-]\s*(?=$|[;,)])", "", text)
+    return " ".join(text.replace(" ,", ",").split()).strip(" –-")
+
+
+def quarantine_summary(quarantine: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """What was quarantined and why: rows per wave, column and kind of reason.
+
+    Parameters
+    ----------
+    quarantine : mapping of str to pandas.DataFrame
+        Wave id → its quarantine table (:func:`asn_research.waves.read_quarantine`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``wave``, ``column``, ``reason`` (its kind, see :func:`reason_kind`), ``n_obs`` (rows
+        with that problem; a row with several problems counts under each), sorted by wave
+        and then the most frequent first.
+    """
+    parts = []
+    for wave, q in quarantine.items():
+        if q is None or q.empty:
+            continue
+        cols = q["columns"].fillna("").astype(str).str.split("; ")
+        reasons = q["reasons"].fillna("").astype(str).str.split("; ")
+        for c_list, r_list in zip(cols, reasons, strict=True):
+            for j, r in enumerate(r_list):
+                column = c_list[j] if j < len(c_list) else (c_list[-1] if c_list else "")
+                parts.append({"wave": wave, "column": column or "(row)",
+                              "reason": reason_kind(r)})
+    if not parts:
+        return pd.DataFrame(columns=["wave", "column", "reason", "n_obs"])
+    frame = pd.DataFrame(parts)
+    out = frame.groupby(["wave", "column", "reason"], sort=False).size().rename("n_obs")
+    out = out.reset_index()
+    order = {w: i for i, w in enumerate(quarantine)}
+    out["_w"] = out["wave"].map(order)
+    return (out.sort_values(["_w", "n_obs", "column"], ascending=[True, False, True])
+            .drop(columns="_w").reset_index(drop=True))

@@ -1,0 +1,540 @@
+"""What a report notebook works with: :func:`open_report` and the :class:`ReportContext`.
+
+A report notebook opens its context in the cell after the parameters cell, with exactly
+the parameters it was given, and then calls one or two package functions per cell::
+
+    ctx = reporting.open_report("training_outcomes", store=store, edition=edition,
+                                lang=lang, min_cell=min_cell, opd=opd,
+                                evidence_dir=evidence_dir, report_version=report_version,
+                                title_id="Hasil pelatihan kompetensi ASN",
+                                title_en="ASN competency training outcomes")
+    data = ctx.load("training")                  # every wave up to the edition
+    gains = training.learning_gain(data.frame, pre="l2_pre_pct", post="l2_post_pct",
+                                   by="training_topic")
+    ctx.show(gains, columns=["training_topic", "n_obs", "estimate", "ci_low", "ci_high"])
+    ctx.record("training.l2.gain_mean.communication", gains.iloc[0], headline=True)
+
+The context re-checks the parameters (a notebook run by hand in JupyterLab is checked as
+under papermill), loads data only through :func:`asn_research.load_waves` (up to the
+edition; one OPD's rows when ``opd`` is set), suppresses small cells in every table and
+figure it shows, escapes every text that could come from a survey file, marks synthetic
+data, and writes each finding to the edition's evidence register.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import io
+import json
+import logging
+import os
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .. import __version__
+from .._validation import check_choice
+from ..errors import ConfigError, StoreError, SyntheticDataWarning
+from ..evidence import EvidenceRecord, format_number, make_record
+from ..privacy import suppress_small_cells
+
+__all__ = ["ReportContext", "open_report", "pemda_name", "resolve_edition"]
+
+log = logging.getLogger(__name__)
+
+_LANGS = ("id", "en")
+BANNER_ID = ("DATA SINTETIS — laporan ini dibuat dari data simulasi, bukan dari responden "
+             "sungguhan.")
+BANNER_EN = "SYNTHETIC DATA — this report is built from simulated data, not real respondents."
+
+
+@cache
+def _lookup(name: str) -> dict:
+    import yaml
+
+    from ..instruments import instruments_dir
+
+    path = instruments_dir().parent / "lookups" / name
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def pemda_name(lang: str = "id") -> str:
+    """The local government named in reports (``surveys/lookups/pemda.yaml``)."""
+    doc = _lookup("pemda.yaml")
+    name = doc.get("name") or {}
+    return str(name.get(lang) or name.get("id") or "Pemerintah Daerah")
+
+
+def _unit_opd() -> dict[str, str]:
+    """Service unit → its OPD (``tangsel_service_units.yaml``)."""
+    return {str(c["value"]): str(c.get("opd", ""))
+            for c in _lookup("tangsel_service_units.yaml").get("choices", [])}
+
+
+def resolve_edition(store: Path, edition: str = "") -> str:
+    """The edition: ``edition`` if given (checked against the calendar), else
+    ``$ASN_RESEARCH_EDITION``, else the newest wave in the store (by its end date).
+
+    Raises
+    ------
+    StoreError
+        If the store is empty.
+    ConfigError
+        If the edition is not a wave id of the calendar.
+    """
+    from ..waves.calendar import WaveCalendar
+    from ..waves.store import read_manifest
+
+    cal = WaveCalendar.read(store)
+    edition = edition or os.environ.get("ASN_RESEARCH_EDITION", "")
+    if edition:
+        cal.parse(edition)
+        return edition
+    waves = {e["wave"] for e in read_manifest(store)["ingests"] if e.get("current")}
+    if not waves:
+        raise StoreError(f"the store {store} holds no waves; ingest a wave first")
+    # the newest end date; of waves ending together, the longest (a semester before its
+    # last month): an edition is named after the survey round it completes
+    return max(waves, key=lambda w: (cal.parse(w).end, -cal.parse(w).start.toordinal(), w))
+
+
+def _digest(sources: Sequence[pd.DataFrame]) -> str:
+    shas = sorted({s for frame in sources for s in frame["table_sha256"].astype(str)})
+    return hashlib.sha256("\n".join(shas).encode()).hexdigest()
+
+
+@dataclass
+class ReportContext:
+    """The state of one report notebook run (see the module docstring).
+
+    Attributes
+    ----------
+    name : str
+        The report (notebook) name, e.g. ``"training_outcomes"``.
+    store : pathlib.Path
+    edition : str
+        The newest wave the report includes.
+    lang : {"id", "en"}
+    min_cell : int
+        Cells, figures and findings from fewer respondents are suppressed.
+    opd : str
+        One OPD's report, or ``""`` for the whole city.
+    evidence_dir : pathlib.Path or None
+        Where findings are written (``<name>.findings.json``); None keeps them in memory.
+    synthetic : bool
+        True once any loaded wave is synthetic.
+    records : list of EvidenceRecord
+        The findings recorded so far.
+    """
+
+    name: str
+    store: Path
+    edition: str
+    lang: str
+    min_cell: int
+    opd: str = ""
+    evidence_dir: Path | None = None
+    report_version: str = ""
+    title_id: str = ""
+    title_en: str = ""
+    synthetic: bool = False
+    records: list[EvidenceRecord] = field(default_factory=list)
+    sources: list[pd.DataFrame] = field(default_factory=list, repr=False)
+    figures: list[str] = field(default_factory=list)
+    _banner_shown: bool = field(default=False, repr=False)
+
+    # ------------------------------------------------------------------ data
+    def load(self, instrument: str, *, scored: bool = True):
+        """Every stored wave of ``instrument`` up to the edition (one OPD's rows when the
+        report is for one OPD), through :func:`asn_research.load_waves`.
+
+        Returns
+        -------
+        WaveData
+        """
+        from ..waves import load_waves
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SyntheticDataWarning)
+            data = load_waves(instrument, store=self.store, until=self.edition, scored=scored)
+        for w in caught:
+            if not issubclass(w.category, SyntheticDataWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        self.sources.append(data.sources)
+        if data.synthetic:
+            self.synthetic = True
+            self.banner()
+        if self.opd:
+            frame = data.frame
+            if "opd" in frame:
+                keep = frame["opd"] == self.opd
+            elif "service_unit" in frame:
+                units = {u for u, o in _unit_opd().items() if o == self.opd}
+                keep = frame["service_unit"].isin(units)
+            else:
+                keep = pd.Series(True, index=frame.index)
+            sub = frame.loc[keep.fillna(False).to_numpy()].reset_index(drop=True)
+            sub.attrs.update(frame.attrs)
+            data = type(data)(instrument=data.instrument, frame=sub, sources=data.sources,
+                              synthetic=data.synthetic, store=data.store)
+        return data
+
+    def has(self, instrument: str) -> bool:
+        """Whether the store holds any wave of ``instrument`` up to the edition."""
+        from ..waves.calendar import WaveCalendar
+        from ..waves.store import read_manifest
+
+        cal = WaveCalendar.read(self.store)
+        end = cal.parse(self.edition).end
+        return any(e["instrument"] == instrument and e.get("current")
+                   and cal.parse(e["wave"]).end <= end
+                   for e in read_manifest(self.store)["ingests"])
+
+    # ------------------------------------------------------------------ display
+    def _display(self, obj: Any) -> None:
+        try:
+            from IPython.display import display
+        except ImportError:  # pragma: no cover - IPython comes with the kernel
+            return
+        display(obj)
+
+    def _html(self, text: str) -> None:
+        from IPython.display import HTML
+
+        self._display(HTML(text))
+
+    def banner(self) -> None:
+        """Show the synthetic-data banner (once per report)."""
+        if self._banner_shown:
+            return
+        self._banner_shown = True
+        text = BANNER_ID if self.lang == "id" else BANNER_EN
+        self._html(f'<div class="asn-synthetic" style="background:#b00020;color:#fff;'
+                   f'padding:0.6em 1em;font-weight:bold;margin:0.5em 0">'
+                   f"{html.escape(text)}</div>")
+
+    def say(self, *, id: str, en: str, **values: Any) -> None:  # noqa: A002 (a language code)
+        """Show one sentence in the report language; ``values`` are escaped and numbers are
+        written the report language's way (``{n}`` in ``"{n} responden"``)."""
+        text = id if self.lang == "id" else en
+        shown = {k: (format_number(v, 0 if isinstance(v, int) else 2, self.lang)
+                     if isinstance(v, (int, float)) and not isinstance(v, bool)
+                     else html.escape(str(v))) for k, v in values.items()}
+        self._html(f"<p>{html.escape(text).format(**shown)}</p>")
+
+    def suppress(self, table: pd.DataFrame, *, count: str | None = "n_obs",
+                 lines: Sequence[str | Sequence[str]] | None = None,
+                 value_columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """``table`` with small cells blanked (:func:`asn_research.privacy.suppress_small_cells`),
+        complementary suppression along ``lines``; unchanged without a ``count`` column."""
+        if count is None or count not in table.columns:
+            return table
+        if value_columns is None:  # every numeric column but the keys of the lines
+            keys = {c for g in (lines or []) for c in ([g] if isinstance(g, str) else g)}
+            value_columns = [c for c in table.columns if c not in keys and c != count
+                             and c != "suppressed"
+                             and pd.api.types.is_numeric_dtype(table[c].dtype)
+                             and not pd.api.types.is_bool_dtype(table[c].dtype)]
+        return suppress_small_cells(table, count=count, min_cell=self.min_cell, lines=lines,
+                                    value_columns=value_columns)
+
+    def show(self, table: pd.DataFrame, *, count: str | None = "n_obs",
+             columns: Sequence[str] | None = None, labels: Mapping[str, str] | None = None,
+             caption: str = "", lines: Sequence[str | Sequence[str]] | None = None,
+             decimals: int | Mapping[str, int] = 2, max_rows: int = 300,
+             value_columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Show a table: small cells suppressed, numbers formatted, every text escaped.
+
+        Parameters
+        ----------
+        table : pandas.DataFrame
+            A tidy result table; ``count`` names its respondent count column.
+        count : str or None, optional
+            The count behind each row (default ``"n_obs"``); rows below ``min_cell`` are
+            blanked. None only for tables that count no respondents.
+        columns : sequence of str, optional
+            The columns to show, in this order (default all).
+        labels : mapping, optional
+            Column headers to show instead of the column names.
+        caption : str, optional
+        lines : optional
+            Complementary suppression (see :meth:`suppress`).
+        decimals : int or mapping, optional
+            Decimals of float columns (per column with a mapping).
+        max_rows : int, optional
+            Longer tables are cut (the caption says so).
+        value_columns : sequence of str, optional
+            The columns blanked with a suppressed count (default: every numeric column).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The table as shown (after suppression, before formatting).
+        """
+        shown = self.suppress(table, count=count, lines=lines, value_columns=value_columns)
+        view = shown[list(columns)] if columns is not None else shown
+        if "suppressed" in shown.columns and columns is not None and "suppressed" not in view:
+            view = view.assign(suppressed=shown["suppressed"])
+        self._html(self.table_html(view, labels=labels, caption=caption, decimals=decimals,
+                                   max_rows=max_rows))
+        return shown
+
+    def table_html(self, view: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
+                   caption: str = "", decimals: int | Mapping[str, int] = 2,
+                   max_rows: int = 300) -> str:
+        """The HTML of a table as :meth:`show` draws it (escaped, language-formatted)."""
+        cut = len(view) > max_rows
+        view = view.head(max_rows)
+        hidden = view["suppressed"].to_numpy() if "suppressed" in view else None
+        cols = [c for c in view.columns if c != "suppressed"]
+        mark = "†"
+        head = "".join(f"<th>{html.escape(str((labels or {}).get(c, c)))}</th>" for c in cols)
+        body = []
+        for i, (_, row) in enumerate(view[cols].iterrows()):
+            cells = []
+            for c in cols:
+                v = row[c]
+                d = decimals.get(c, 2) if isinstance(decimals, Mapping) else decimals
+                if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
+                    text = mark if hidden is not None and hidden[i] else "–"
+                elif isinstance(v, bool):
+                    text = ("ya" if v else "tidak") if self.lang == "id" else (
+                        "yes" if v else "no")
+                elif isinstance(v, int) or (hasattr(v, "is_integer") and c.startswith("n")
+                                            and float(v).is_integer()):
+                    text = format_number(float(v), 0, self.lang)
+                elif isinstance(v, float):
+                    text = format_number(v, 3 if c in ("p_value", "p_adjusted") else d,
+                                         self.lang)
+                elif isinstance(v, pd.Timestamp):
+                    text = v.strftime("%Y-%m-%d")
+                else:
+                    text = str(v)
+                cells.append(f"<td>{html.escape(text)}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        notes = []
+        if hidden is not None and hidden.any():
+            notes.append(f"{mark} " + (f"disembunyikan: kurang dari {self.min_cell} responden"
+                                       if self.lang == "id" else
+                                       f"suppressed: fewer than {self.min_cell} respondents"))
+        if cut:
+            notes.append(f"{max_rows} baris pertama" if self.lang == "id"
+                         else f"first {max_rows} rows")
+        cap = html.escape(caption)
+        foot = f'<p class="asn-note">{html.escape("; ".join(notes))}</p>' if notes else ""
+        return (f'<table class="asn-table"><caption>{cap}</caption><thead><tr>{head}</tr>'
+                f"</thead><tbody>{''.join(body)}</tbody></table>{foot}")
+
+    # ------------------------------------------------------------------ figures
+    def figure(self, fig_or_ax: Any, *, name: str, caption: str = "") -> str:
+        """Show a matplotlib figure (embedded as PNG) and keep it for the brief; return its id.
+
+        Draw figures from tables that went through :meth:`suppress` (or use :meth:`plot`).
+        """
+        import matplotlib.pyplot as plt
+
+        fig = fig_or_ax.get_figure() if hasattr(fig_or_ax, "get_figure") else fig_or_ax
+        if self.synthetic:
+            fig.text(0.99, 0.01, "DATA SINTETIS" if self.lang == "id" else "SYNTHETIC DATA",
+                     ha="right", va="bottom", fontsize=8, color="#b00020", alpha=0.8)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, bbox_inches="tight",
+                    metadata={"Software": None})
+        plt.close(fig)
+        png = buf.getvalue()
+        fid = f"{self.name}/{name}"
+        self.figures.append(fid)
+        if self.evidence_dir is not None:
+            out = self.evidence_dir / "figures" / f"{self.name}-{name}.png"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(png)
+        b64 = base64.b64encode(png).decode("ascii")
+        self._html(f'<figure id="{html.escape(fid)}"><img alt="{html.escape(caption)}" '
+                   f'src="data:image/png;base64,{b64}"/><figcaption>{html.escape(caption)}'
+                   "</figcaption></figure>")
+        return fid
+
+    def plot(self, fn: Callable[..., Any], table: pd.DataFrame, *, name: str,
+             caption: str = "", count: str | None = "n_obs",
+             lines: Sequence[str | Sequence[str]] | None = None, **kwargs: Any) -> str:
+        """Draw ``fn(suppressed_table, ax=ax, **kwargs)`` (an axes-level plot function of
+        the package) on the table after small-cell suppression; show it like :meth:`figure`."""
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=kwargs.pop("figsize", (7.5, 4)))
+        fn(self.suppress(table, count=count, lines=lines), ax=ax, **kwargs)
+        return self.figure(fig, name=name, caption=caption)
+
+    # ------------------------------------------------------------------ findings
+    def record(self, estimand: str, result: Any, *, headline: bool = False,
+               figure: str | None = None, design: str | None = None,
+               assumption_id: str = "", assumption_en: str = "", label: str = "",
+               show: bool = True) -> EvidenceRecord:
+        """Record one finding in the edition's evidence register (and show its statement).
+
+        See :func:`asn_research.evidence.make_record` for the arguments. The finding is
+        suppressed when it rests on fewer than ``min_cell`` respondents.
+        """
+        title = self.title_id if self.lang == "id" else self.title_en
+        org = pemda_name(self.lang)
+        from ..waves.calendar import WaveCalendar
+
+        year = WaveCalendar.read(self.store).parse(self.edition).end.year
+        version = f"asn-research {__version__}" + (
+            f", {self.name}#{self.report_version}" if self.report_version else "")
+        edition_word = "edisi" if self.lang == "id" else "edition"
+        prefix = f"{org} ({year}). {title}, {edition_word} {self.edition} ({version})"
+        rec = make_record(
+            estimand, result, edition=self.edition, report=self.name, min_cell=self.min_cell,
+            design=design, assumption_id=assumption_id, assumption_en=assumption_en,
+            figure=figure, headline=headline, synthetic=self.synthetic,
+            data_sha256=_digest(self.sources) if self.sources else "",
+            citation_prefix=prefix, label=label)
+        self.records = [r for r in self.records if r.id != rec.id] + [rec]
+        self._save()
+        if show:
+            text = rec.statement_id if self.lang == "id" else rec.statement_en
+            self._html(f'<p class="asn-finding"><b>{html.escape(rec.id)}</b>: '
+                       f"{html.escape(text)}</p>")
+        return rec
+
+    def record_table(self, family: str, table: pd.DataFrame, *, key: Sequence[str],
+                     headline: bool = False, label: str | Sequence[str] | None = None,
+                     **kwargs: Any) -> int:
+        """Record one finding per row of a tidy table: ``<family>.<key values>``.
+
+        Returns
+        -------
+        int
+            The number of findings recorded (shown as one line, not one statement each).
+        """
+        n = 0
+        for _, row in table.iterrows():
+            parts = [str(row[k]) for k in key]
+            lab = (str(row[label]) if isinstance(label, str) and label in row else "")
+            self.record(".".join([family, *parts]), row, headline=headline, label=lab,
+                        show=False, **kwargs)
+            n += 1
+        self.say(id="{n} temuan dicatat ({family}.…).", en="{n} findings recorded ({family}.…).",
+                 n=n, family=family)
+        return n
+
+    def show_brief(self, table: pd.DataFrame) -> None:
+        """Show headline findings (:func:`~asn_research.reporting.headline_findings`) as a
+        list of statements, each with its change since the previous edition and its id."""
+        from .brief import brief_lines
+
+        if table.empty:
+            self.say(id="Belum ada temuan utama dalam edisi ini.",
+                     en="There are no headline findings in this edition yet.")
+            return
+        cite = "kutip" if self.lang == "id" else "cite"
+        items = "".join(
+            f'<li class="asn-finding">{html.escape(st)} <i>({html.escape(ch)}; {cite} '
+            f"{html.escape(str(rid))})</i></li>"
+            for (st, ch), rid in zip(brief_lines(table, self.lang), table["id"], strict=True))
+        self._html(f"<ul>{items}</ul>")
+
+    def findings(self) -> pd.DataFrame:
+        """The findings recorded so far, as a frame (register fields)."""
+        return pd.DataFrame([r.to_dict() for r in self.records])
+
+    def _save(self) -> None:
+        if self.evidence_dir is None:
+            return
+        self.evidence_dir.mkdir(parents=True, exist_ok=True)
+        stem = self.name + (f".{self.opd}" if self.opd else "")
+        doc = {
+            "report": self.name, "opd": self.opd, "edition": self.edition, "lang": self.lang,
+            "synthetic": self.synthetic, "figures": self.figures,
+            "sources": [s.to_dict("records") for s in self.sources],
+            "records": [r.to_dict() for r in sorted(self.records, key=lambda r: r.id)],
+        }
+        tmp = self.evidence_dir / f".{stem}.findings.json.tmp"
+        tmp.write_text(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False,
+                                  default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, self.evidence_dir / f"{stem}.findings.json")
+
+
+def open_report(
+    name: str,
+    *,
+    store: str = "",
+    edition: str = "",
+    lang: str = "id",
+    min_cell: int = 10,
+    opd: str = "",
+    evidence_dir: str = "",
+    report_version: str = "",
+    title_id: str = "",
+    title_en: str = "",
+) -> ReportContext:
+    """Open the context of a report notebook (call it right after the parameters cell).
+
+    Parameters
+    ----------
+    name : str
+        The report name (the notebook's file name without ``.ipynb``).
+    store : str, optional
+        The store folder; ``""`` = ``$ASN_RESEARCH_STORE``, else ``data/store``.
+    edition : str, optional
+        The newest wave to include; ``""`` = ``$ASN_RESEARCH_EDITION``, else the newest wave
+        in the store.
+    lang : {"id", "en"}, optional
+    min_cell : int, optional
+        Minimum respondents behind a published cell, figure or finding (default 10).
+    opd : str, optional
+        An OPD code for a report on one OPD; ``""`` = the whole city.
+    evidence_dir : str, optional
+        Where findings are written; ``""`` keeps them in memory (interactive use).
+    report_version : str, optional
+        The report code's version (set by the renderer; shown in citations).
+    title_id, title_en : str, optional
+        The report title (for citations).
+
+    Returns
+    -------
+    ReportContext
+
+    Raises
+    ------
+    ConfigError
+        For a bad language, minimum cell size or OPD code, or an edition outside the
+        calendar.
+    StoreError
+        If there is no store.
+    """
+    from ..instruments import load_instrument
+    from ..waves.store import default_store
+
+    check_choice(lang, _LANGS, name="lang")
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int) or min_cell < 1:
+        raise ConfigError(f"min_cell must be a positive whole number; got {min_cell!r}")
+    store_dir = Path(store) if store else default_store()
+    if not (store_dir / "manifest.json").is_file():
+        raise StoreError(f"there is no store at {store_dir}; give the store folder (store=…) "
+                         "or set ASN_RESEARCH_STORE")
+    if opd:
+        known = {str(v) for v in load_instrument("merit").choice_list("opd").values}
+        if opd not in known:
+            raise ConfigError(f"opd must be one of the OPD codes of surveys/lookups "
+                              f"({', '.join(sorted(known)[:8])}, …); got {opd!r}")
+    ed = resolve_edition(store_dir, edition)
+    ctx = ReportContext(name=name, store=store_dir, edition=ed, lang=lang, min_cell=min_cell,
+                        opd=opd, evidence_dir=Path(evidence_dir) if evidence_dir else None,
+                        report_version=report_version, title_id=title_id, title_en=title_en)
+    import matplotlib
+
+    matplotlib.rcParams.update({"figure.dpi": 100, "axes.spines.top": False,
+                                "axes.spines.right": False})
+    log.info("report %s, edition %s (%s)", name, ed, lang)
+    return ctx
