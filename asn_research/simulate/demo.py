@@ -105,6 +105,28 @@ def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, onexc=onerror)
 
 
+#: The store's log of dated service changes (read by the service-quality report).
+INTERVENTIONS_FILE = "interventions.yaml"
+
+
+def _write_interventions(store_dir: Path, truth: dict[str, Any]) -> None:
+    """The synthetic city's own record of when each unit started online permits.
+
+    A real pemda keeps this file by hand (it knows when it launched a service change);
+    for the demo it is the simulator's launch months. The effects themselves stay in
+    ``truth.json``, which no report reads.
+    """
+    launches = truth["parameters"]["service"]["launch_month"]
+    lines = ["# Dated service changes, for the interrupted time series of the service report.",
+             "# SYNTHETIC: the launch months of the simulated city.",
+             "interventions:"]
+    for unit, month in sorted(launches.items()):
+        if month:
+            lines.append(f"  - {{id: online_permit, unit: {unit}, start: '{month}', label: "
+                         "{id: 'Layanan izin daring', en: 'Online permit applications'}}")
+    (store_dir / INTERVENTIONS_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def demo_store(
     path: str | os.PathLike[str],
     *,
@@ -118,7 +140,8 @@ def demo_store(
     ----------
     path : path
         The demo folder: ``waves/`` (the simulated files with ``manifest.json`` and
-        ``truth.json``), ``store/`` (the ingested store), ``demo-pseudonym.key`` and
+        ``truth.json``), ``store/`` (the ingested store, with ``interventions.yaml``: when
+        each simulated unit started online permits), ``demo-pseudonym.key`` and
         ``demo.json`` are written there. It must be new, empty, or an earlier demo.
     seed : int, optional
         Simulation seed (default 2026). The same seed and size give a byte-identical
@@ -203,9 +226,10 @@ def demo_store(
         log.info(res.summary())
         if progress is not None:
             progress(i + 1, len(files))
+    truth = json.loads((waves_dir / "truth.json").read_text(encoding="utf-8"))
+    _write_interventions(store_dir, truth)
     marker.write_text(json.dumps({**want, "complete": True}, indent=2, sort_keys=True) + "\n",
                       encoding="utf-8")
-    truth = json.loads((waves_dir / "truth.json").read_text(encoding="utf-8"))
     return DemoStore(
         root=root, waves_dir=waves_dir, store=store_dir, truth=truth, seed=int(seed),
         size=size, key_fingerprint=key.fingerprint, rows_read=totals["read"],
