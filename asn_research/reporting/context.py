@@ -44,6 +44,7 @@ from .._validation import check_choice
 from ..errors import ConfigError, StoreError, SyntheticDataWarning
 from ..evidence import EvidenceRecord, format_number, make_record
 from ..privacy import suppress_small_cells
+from .labels import column_label
 
 __all__ = ["ReportContext", "open_report", "pemda_name", "resolve_edition"]
 
@@ -72,6 +73,21 @@ def pemda_name(lang: str = "id") -> str:
     doc = _lookup("pemda.yaml")
     name = doc.get("name") or {}
     return str(name.get(lang) or name.get("id") or "Pemerintah Daerah")
+
+
+@cache
+def _code_names(column: str, lang: str) -> dict[str, str]:
+    """Codes of an agency or service-unit column → their names (from the lookups)."""
+    from ..instruments import load_instrument
+
+    where = {"opd": ("merit", "opd"), "service_unit": ("skm", "service_unit")}.get(column)
+    if where is None:
+        return {}
+    try:
+        cl = load_instrument(where[0]).choice_list(where[1])
+    except Exception:  # a pemda's instruments without that list: show the codes
+        return {}
+    return {str(c.value): c.label(lang) for c in cl.choices}
 
 
 def _unit_opd() -> dict[str, str]:
@@ -251,7 +267,8 @@ class ReportContext:
              columns: Sequence[str] | None = None, labels: Mapping[str, str] | None = None,
              caption: str = "", lines: Sequence[str | Sequence[str]] | None = None,
              decimals: int | Mapping[str, int] = 2, max_rows: int = 300,
-             value_columns: Sequence[str] | None = None) -> pd.DataFrame:
+             value_columns: Sequence[str] | None = None,
+             wide: tuple[str, str, str] | None = None) -> pd.DataFrame:
         """Show a table: small cells suppressed, numbers formatted, every text escaped.
 
         Parameters
@@ -274,6 +291,10 @@ class ReportContext:
             Longer tables are cut (the caption says so).
         value_columns : sequence of str, optional
             The columns blanked with a suppressed count (default: every numeric column).
+        wide : (rows, columns, value), optional
+            Show the (suppressed) long table as a cross-table: one row per value of
+            ``rows``, one column per value of ``columns``, cells ``value`` (suppressed
+            cells marked).
 
         Returns
         -------
@@ -281,6 +302,9 @@ class ReportContext:
             The table as shown (after suppression, before formatting).
         """
         shown = self.suppress(table, count=count, lines=lines, value_columns=value_columns)
+        if wide is not None:
+            self._html(self.cross_table_html(shown, *wide, caption=caption, labels=labels))
+            return shown
         view = shown[list(columns)] if columns is not None else shown
         if "suppressed" in shown.columns and columns is not None and "suppressed" not in view:
             view = view.assign(suppressed=shown["suppressed"])
@@ -297,7 +321,8 @@ class ReportContext:
         hidden = view["suppressed"].to_numpy() if "suppressed" in view else None
         cols = [c for c in view.columns if c != "suppressed"]
         mark = "†"
-        head = "".join(f"<th>{html.escape(str((labels or {}).get(c, c)))}</th>" for c in cols)
+        head = "".join(f"<th>{html.escape(str((labels or {}).get(c, column_label(c, self.lang))))}"
+                       "</th>" for c in cols)
         body = []
         for i, (_, row) in enumerate(view[cols].iterrows()):
             cells = []
@@ -318,7 +343,7 @@ class ReportContext:
                 elif isinstance(v, pd.Timestamp):
                     text = v.strftime("%Y-%m-%d")
                 else:
-                    text = str(v)
+                    text = _code_names(c, self.lang).get(str(v), str(v))
                 cells.append(f"<td>{html.escape(text)}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
         notes = []
@@ -333,6 +358,33 @@ class ReportContext:
         foot = f'<p class="asn-note">{html.escape("; ".join(notes))}</p>' if notes else ""
         return (f'<table class="asn-table"><caption>{cap}</caption><thead><tr>{head}</tr>'
                 f"</thead><tbody>{''.join(body)}</tbody></table>{foot}")
+
+    def cross_table_html(self, shown: pd.DataFrame, rows: str, columns: str, value: str, *,
+                         caption: str = "", labels: Mapping[str, str] | None = None) -> str:
+        """HTML of a suppressed long table as a cross-table (suppressed cells marked †)."""
+        hidden = shown["suppressed"] if "suppressed" in shown else pd.Series(False,
+                                                                             index=shown.index)
+        cells = shown.assign(_v=[("†" if h else ("–" if pd.isna(v) else
+                                  format_number(float(v), 0 if float(v).is_integer() else 2,
+                                                self.lang)))
+                                 for v, h in zip(shown[value], hidden, strict=True)])
+        grid = cells.pivot(index=rows, columns=columns, values="_v").fillna("–")
+        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in grid.columns)
+        lab = (labels or {}).get(rows, column_label(rows, self.lang))
+        names = _code_names(rows, self.lang)
+        body = "".join(f"<tr><th>{html.escape(names.get(str(r), str(r)))}</th>"
+                       + "".join(f"<td>{html.escape(v)}</td>" for v in grid.loc[r])
+                       + "</tr>" for r in grid.index)
+        note = ""
+        if hidden.any():
+            note = ('<p class="asn-note">† ' + html.escape(
+                f"disembunyikan: kurang dari {self.min_cell} responden (atau agar tidak "
+                "terbuka lewat total)" if self.lang == "id" else
+                f"suppressed: fewer than {self.min_cell} respondents (or to protect such a "
+                "cell from the totals)") + "</p>")
+        return (f'<table class="asn-table"><caption>{html.escape(caption)}</caption><thead><tr>'
+                f"<th>{html.escape(lab)}</th>{head}</tr></thead><tbody>{body}</tbody></table>"
+                f"{note}")
 
     # ------------------------------------------------------------------ figures
     def figure(self, fig_or_ax: Any, *, name: str, caption: str = "") -> str:

@@ -89,9 +89,11 @@ def write_index(path: str | Path, *, edition: str, lang: str, synthetic: bool,
     esc = html.escape
     t = {"id": {"report": "Laporan", "status": "Status", "files": "Berkas", "nb": "notebook",
                 "failed": "GAGAL", "rendered": "dibuat", "cached": "tidak berubah (dari cache)",
+                "kept": "tetap (tidak dibuat ulang)",
                 "edition": "Edisi"},
          "en": {"report": "Report", "status": "Status", "files": "Files", "nb": "notebook",
                 "failed": "FAILED", "rendered": "rendered", "cached": "unchanged (cached)",
+                "kept": "kept (not rendered again)",
                 "edition": "Edition"}}[lang]
     body = []
     for r in rows:

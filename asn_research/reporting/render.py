@@ -143,7 +143,8 @@ class ReportOutcome:
     opd : str
         ``""`` for the city-wide report.
     status : str
-        ``"rendered"``, ``"cached"`` or ``"failed"``.
+        ``"rendered"``, ``"cached"`` (unchanged inputs: copied from the last render),
+        ``"kept"`` (not selected with ``only``: kept as last rendered) or ``"failed"``.
     html : str or None
         The page, relative to the edition folder.
     notebook : str or None
@@ -199,9 +200,11 @@ class RenderResult:
     def summary(self) -> str:
         """One line for the terminal."""
         n = {s: sum(o.status == s for o in self.outcomes) for s in ("rendered", "cached",
-                                                                     "failed")}
-        return (f"edition {self.edition}: {n['rendered']} rendered, {n['cached']} unchanged, "
-                f"{n['failed']} failed; {self.n_findings} findings in {self.seconds:.0f} s"
+                                                                     "kept", "failed")}
+        kept = f", {n['kept']} kept from the last render" if n["kept"] else ""
+        return (f"edition {self.edition}: {n['rendered']} rendered, {n['cached']} unchanged"
+                f"{kept}, {n['failed']} failed; {self.n_findings} findings in "
+                f"{self.seconds:.0f} s"
                 + (" [SYNTHETIC]" if self.synthetic else ""))
 
 
@@ -476,7 +479,10 @@ def render_reports(
         if unknown:
             raise ConfigError(f"no report notebook named {', '.join(map(repr, unknown))}; "
                               f"the notebooks are: {', '.join(sorted(names))}")
+        kept_specs = [s for s in specs if s.name not in only]
         specs = [s for s in specs if s.name in only]
+    else:
+        kept_specs = []
     user = dict(params or {})
     for name in user:
         if name in COMMON_PARAMETERS:
@@ -495,10 +501,11 @@ def render_reports(
     tmp = Path(tempfile.mkdtemp(prefix=f".render-{ed}-", dir=out_root))
     findings_dir = tmp / _FINDINGS
     findings_dir.mkdir()
-    old_cache: dict[str, Any] = {}
-    if (final / _CACHE_FILE).is_file() and not force:
+    previous_render: dict[str, Any] = {}
+    if (final / _CACHE_FILE).is_file():
         with contextlib.suppress(ValueError, OSError):
-            old_cache = json.loads((final / _CACHE_FILE).read_text(encoding="utf-8"))
+            previous_render = json.loads((final / _CACHE_FILE).read_text(encoding="utf-8"))
+    old_cache = {} if force else previous_render
 
     items: list[_Item] = []
     if by == "opd":
@@ -527,6 +534,24 @@ def render_reports(
             items.append(_Item(spec, opd, {**p, **extra}))
     if not items:
         raise ConfigError("no report notebook to render")
+    # with `only`, the edition keeps the other reports as they were last rendered
+    kept: list[_Item] = []
+    for spec in kept_specs:
+        for stem, entry in sorted(previous_render.items()):
+            name, _, opd = stem.partition(".")
+            if name != spec.name or entry.get("status") != "rendered":
+                continue
+            files = [final / f for f in entry.get("files", [])]
+            if not all(f.is_file() for f in files):
+                continue
+            for f in files:
+                dest = tmp / f.relative_to(final)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(f, dest)
+            item = _Item(spec, opd, {}, key=entry["key"])
+            item.outcome = ReportOutcome(spec.name, opd, "kept", entry.get("html"),
+                                         entry.get("notebook"), None, 0.0)
+            kept.append(item)
 
     env = {**os.environ, "ASN_RESEARCH_STORE": str(store_dir), "ASN_RESEARCH_EDITION": ed,
            "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
@@ -597,9 +622,12 @@ def render_reports(
         if error is None:
             try:
                 html_rel = f"{item.folder}{item.stem}.{lang}.html"
+                from .context import pemda_name
                 from .html import export_html
 
-                sub = (f"{ed}" + (f" · OPD {item.opd}" if item.opd else ""))
+                word = "edisi" if lang == "id" else "edition"
+                sub = (f"{pemda_name(lang)} · {item.spec.title(lang)} · {word} {ed}"
+                       + (f" · OPD {item.opd}" if item.opd else ""))
                 export_html(out_nb, tmp / html_rel, lang=lang, synthetic=synthetic,
                             title=item.spec.title(lang), subtitle=sub,
                             footer=f"asn-research {__version__} · {item.spec.name}#"
@@ -634,6 +662,7 @@ def render_reports(
             k.shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
 
+    items = sorted(items + kept, key=lambda i: (i.spec.last, i.spec.name, i.opd))
     n_findings = _write_registers(items, tmp, findings_dir, ed, synthetic)
     finished = dt.datetime.now(dt.UTC).replace(microsecond=0)
     outcomes = tuple(i.outcome for i in items)  # type: ignore[misc]

@@ -283,7 +283,8 @@ def month_first(series: pd.Series) -> bool:
     ...     pd.Series(["15/3/2025", "3/1/2025"]))
     (True, False)
     """
-    parts = series.dropna().astype(str).str.extract(_SLASHED).dropna().astype(int)
+    distinct = pd.Series(pd.unique(series.dropna()), dtype="str")  # few distinct dates
+    parts = distinct.str.extract(_SLASHED).dropna().astype(int)
     if parts.empty:
         return False
     return bool((parts[1] > 12).any() and not (parts[0] > 12).any())

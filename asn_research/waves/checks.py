@@ -878,9 +878,11 @@ def _cross_field_rules(instrument: Instrument, out: dict[str, pd.Series],
             nips = identifiers_checked.get(nip_field)
             if nips is None:
                 continue
-            digits = nips.astype("str")
-            encoded = pd.to_numeric(digits.str.slice(0, 4).where(digits.str.len() == 18),
-                                    errors="coerce")
+            arr = pa.array(nips.astype("str"), type=pa.large_string())
+            ok = pc.and_(pc.equal(pc.utf8_length(arr), 18), pc.ascii_is_decimal(arr))
+            first4 = pc.if_else(ok, pc.utf8_slice_codeunits(arr, 0, 4),
+                                pa.scalar(None, pa.large_string()))
+            encoded = pd.Series(pc.cast(first4, pa.float64()).to_numpy(zero_copy_only=False))
             year = out[f.name].astype("Float64")
             wrong = (encoded.notna() & year.notna() & (year != encoded.to_numpy()))
             problems.add(wrong.fillna(False).astype(bool).to_numpy(), f.name,

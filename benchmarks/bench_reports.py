@@ -1,0 +1,115 @@
+"""Benchmark: the report set, side by side in one run (on demand, never a timed test).
+
+Measures, on a demo store (``small`` by default):
+
+* ``plain_python``: the notebooks' code cells run as plain Python, one after another in
+  one fresh process (the same package calls, no kernel, no HTML) — the floor;
+* ``render_serial``: ``render_reports(jobs=1, force=True)``;
+* ``render_jobs2``: ``render_reports(jobs=2, force=True)``;
+* ``city_wide_overview``: one city-wide ``wave_overview`` report;
+* ``by_opd_overview``: ``wave_overview`` for every OPD (``by="opd"``) on the same kernels;
+* ``demo``: ``asn-research demo`` from an empty folder, end to end (fresh process).
+
+Targets (issue 8): the demo under 60 s once set up; the report set within 1.5× the
+plain-Python time; all per-OPD reports within 3× one city-wide report.
+
+    .venv/bin/python benchmarks/bench_reports.py [--size small] [--out benchmarks/results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+_PLAIN = r"""
+import json, sys, time, warnings, matplotlib
+matplotlib.use("Agg")
+warnings.simplefilter("ignore")
+from pathlib import Path
+from IPython.core.interactiveshell import InteractiveShell  # display() outside a kernel
+store, notebooks, evidence = sys.argv[1], sys.argv[2], sys.argv[3]
+t0 = time.perf_counter()
+names = sorted(p for p in Path(notebooks).glob("*.ipynb"))
+names = [p for p in names if json.loads(p.read_text())["metadata"].get("asn_research", {})
+         .get("order") != "last"] + [p for p in names if json.loads(p.read_text())["metadata"]
+         .get("asn_research", {}).get("order") == "last"]
+import IPython.display as d
+d.display = lambda *a, **k: None
+for p in names:
+    nb = json.loads(p.read_text())
+    g = {}
+    for c in nb["cells"]:
+        if c["cell_type"] != "code":
+            continue
+        src = "".join(c["source"])
+        exec(src, g)
+        if "parameters" in c["metadata"].get("tags", []):
+            g.update(store=store, evidence_dir=evidence, output_dir=evidence,
+                     previous_evidence="")
+print(json.dumps({"seconds": time.perf_counter() - t0}))
+"""
+
+
+def _timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return round(time.perf_counter() - t, 2)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--size", default="small", choices=["small", "city"])
+    ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    ap.add_argument("--seed", type=int, default=2026)
+    args = ap.parse_args()
+
+    from asn_research.reporting import render_reports
+    from asn_research.reporting.params import notebooks_dir
+    from asn_research.simulate import demo_store
+
+    work = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    demo = demo_store(work / "demo", seed=args.seed, size=args.size)
+    res: dict[str, object] = {}
+
+    ev = work / "plain-evidence"
+    ev.mkdir()
+    out = subprocess.run([sys.executable, "-c", _PLAIN, str(demo.store), str(notebooks_dir()),
+                          str(ev)], capture_output=True, text=True, check=True)
+    res["plain_python"] = round(json.loads(out.stdout.strip().splitlines()[-1])["seconds"], 2)
+    res["render_serial"] = _timed(lambda: render_reports(store=demo.store, out=work / "r1",
+                                                         jobs=1, force=True))
+    res["render_jobs2"] = _timed(lambda: render_reports(store=demo.store, out=work / "r2",
+                                                        jobs=2, force=True))
+    res["city_wide_overview"] = _timed(lambda: render_reports(
+        store=demo.store, out=work / "r3", only=["wave_overview"], jobs=1, force=True))
+    res["by_opd_overview"] = _timed(lambda: render_reports(
+        store=demo.store, out=work / "r4", only=["wave_overview"], by="opd", jobs=2,
+        force=True))
+    fresh = work / "fresh-demo"
+    res["demo"] = _timed(lambda: subprocess.run(
+        [str(Path(sys.executable).parent / "asn-research"), "-q", "demo", "--out", str(fresh),
+         "--size", args.size], check=True))
+    res["ratio_render_jobs2_to_plain"] = round(res["render_jobs2"] / res["plain_python"], 2)
+    res["ratio_render_serial_to_plain"] = round(res["render_serial"] / res["plain_python"], 2)
+    res["ratio_by_opd_to_city_wide"] = round(res["by_opd_overview"] / res["city_wide_overview"],
+                                             2)
+    res["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                      "size": args.size, "date": time.strftime("%Y-%m-%d")}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "reports.json").write_text(json.dumps(res, indent=2) + "\n")
+    print(json.dumps(res, indent=2))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
