@@ -175,8 +175,9 @@ FAMILIES: tuple[EstimandFamily, ...] = (
         "training: cohort 2024 at wave 2025-1, cohort 2025 at wave 2026-1) among {topic}, "
         "including trainees lost to follow-up; from both potential outcomes simulated with "
         "the same noise and scored with the instrument's rule.",
-        label_id='perilaku kerja setahun setelah pelatihan (L3)',
-        label_en='on-the-job behaviour one year after the training (L3)',
+        label_id='skor perilaku kerja semua peserta setahun setelah pelatihan (L3)',
+        label_en='the on-the-job behaviour score of all trainees one year after the training '
+                 '(L3)',
         unit_id='poin skala 1–5',
         unit_en='points on the 1–5 scale',
         kind='effect',
@@ -190,10 +191,10 @@ FAMILIES: tuple[EstimandFamily, ...] = (
         "sample",
         "As training.l3.att_behaviour, but only over trainees who answered the first "
         "follow-up (attrition depends on the pre-test score, so this differs slightly).",
-        label_id='perilaku kerja setahun setelah pelatihan, peserta yang mengisi tindak lanjut '
-                 '(L3)',
-        label_en='on-the-job behaviour one year after the training, trainees who answered the '
-                 'follow-up (L3)',
+        label_id='skor perilaku kerja peserta yang mengisi tindak lanjut, setahun setelah '
+                 'pelatihan (L3)',
+        label_en='the on-the-job behaviour score of the trainees who answered the follow-up, '
+                 'one year after the training (L3)',
         unit_id='poin skala 1–5',
         unit_en='points on the 1–5 scale',
         kind='effect',
@@ -208,8 +209,10 @@ FAMILIES: tuple[EstimandFamily, ...] = (
         "Average effect of training on the behaviour scale score two years after training "
         "(cohort 2024 at wave 2026-1), over all cohort-2024 trainees; from both potential "
         "outcomes with the same noise.",
-        label_id='perilaku kerja dua tahun setelah pelatihan (L3)',
-        label_en='on-the-job behaviour two years after the training (L3)',
+        label_id='skor perilaku kerja semua peserta angkatan pertama dua tahun setelah '
+                 'pelatihan (L3)',
+        label_en='the on-the-job behaviour score of all first-cohort trainees two years after '
+                 'the training (L3)',
         unit_id='poin skala 1–5',
         unit_en='points on the 1–5 scale',
         kind='effect',
@@ -350,8 +353,8 @@ FAMILIES: tuple[EstimandFamily, ...] = (
         "OLS regression IKM = a + b t + c post + d (t - L) post fitted to the unit's "
         "noise-free, seasonally adjusted population IKM series (including the growing "
         "online share). Without a unit suffix: the mean over launching units.",
-        label_id='perubahan tingkat IKM saat layanan izin daring dimulai',
-        label_en='change in the IKM level when online permits started',
+        label_id='tingkat IKM dibanding garis sebelum peluncuran',
+        label_en='the IKM level relative to its pre-launch line',
         unit_id='poin IKM',
         unit_en='IKM points',
         kind='effect',
@@ -366,8 +369,8 @@ FAMILIES: tuple[EstimandFamily, ...] = (
         "Slope change d after the online-permit launch of unit {unit} in the segmented "
         "regression of service.online_permit.level_change. Without a unit suffix: the mean "
         "over launching units.",
-        label_id='perubahan tren IKM setelah izin daring dimulai',
-        label_en='change in the IKM trend after online permits started',
+        label_id='tren IKM per bulan dibanding tren sebelum peluncuran',
+        label_en='the monthly IKM trend relative to the pre-launch trend',
         unit_id='poin IKM per bulan',
         unit_en='IKM points per month',
         kind='effect',

@@ -239,18 +239,19 @@ def _statement(fam: EstimandFamily, lang: str, *, estimate, lo, hi, conf, p, n, 
         judgement = ((" — sebuah perbaikan" if better else " — sebuah kemunduran") if lang == "id"
                      else (" — an improvement" if better else " — a worsening"))
     if design == "causal":
-        if not excludes_zero:
-            return (f"Tidak ada pengaruh yang jelas dari {cause} terhadap {label}: perkiraannya "
-                    f"{num(estimate, d, lang)} {unit} {stats}, sejalan juga dengan tidak adanya "
-                    f"pengaruh." if lang == "id" else
-                    f"No clear effect of {cause} on {label}: the estimate is "
-                    f"{num(estimate, d, lang)} {unit} {stats}, consistent with no effect.")
-        verb = {"id": {"up": "menaikkan", "down": "menurunkan"},
-                "en": {"up": "raised", "down": "reduced"}}[lang][sign]
         assume = ""
         if assumption:
             assume = (f", dengan asumsi {assumption}" if lang == "id" else
                       f", assuming {assumption}")
+        if not excludes_zero:
+            return (f"Tidak ada pengaruh yang jelas dari {cause} terhadap {label}: perkiraannya "
+                    f"{num(estimate, d, lang)} {unit} {stats}, sejalan juga dengan tidak adanya "
+                    f"pengaruh{assume}." if lang == "id" else
+                    f"No clear effect of {cause} on {label}: the estimate is "
+                    f"{num(estimate, d, lang)} {unit} {stats}, consistent with no effect"
+                    f"{assume}.")
+        verb = {"id": {"up": "menaikkan", "down": "menurunkan"},
+                "en": {"up": "raised", "down": "reduced"}}[lang][sign]
         return (f"{_cap(cause)} {verb} {label} sebesar {num(abs(estimate), d, lang)} {unit} "
                 f"{stats}{judgement}{assume}." if lang == "id" else
                 f"{_cap(cause)} {verb} {label} by {num(abs(estimate), d, lang)} {unit} "
@@ -271,6 +272,17 @@ def _statement(fam: EstimandFamily, lang: str, *, estimate, lo, hi, conf, p, n, 
 
 
 # --------------------------------------------------------------------------- records
+
+
+def _labels(label: str | Mapping[str, str] | None) -> dict[str, str]:
+    """One label per statement language, from one text or an ``{"id", "en"}`` mapping."""
+    if label is None or isinstance(label, str):
+        return {"id": label or "", "en": label or ""}
+    if isinstance(label, Mapping) and set(label) <= {"id", "en"}:
+        return {"id": str(label.get("id") or label.get("en") or ""),
+                "en": str(label.get("en") or label.get("id") or "")}
+    raise ConfigError(f"label must be a text or a mapping with keys 'id' and 'en'; got "
+                      f"{label!r}")
 
 
 def _as_estimate(result: Any) -> Estimate:
@@ -304,7 +316,7 @@ def make_record(
     synthetic: bool = False,
     data_sha256: str = "",
     citation_prefix: str = "",
-    label: str = "",
+    label: str | Mapping[str, str] = "",
 ) -> EvidenceRecord:
     """Build one evidence record from an analysis result.
 
@@ -338,8 +350,9 @@ def make_record(
         A digest of the data the finding rests on (for the citation).
     citation_prefix : str, optional
         The reference before the finding id, e.g. "Pemerintah Kota X (2026). Laporan Y".
-    label : str, optional
-        Words that name the estimand's unit in statements (e.g. a topic or service unit).
+    label : str or mapping, optional
+        Words that name the estimand's unit in statements (e.g. a topic or service unit):
+        one text for both languages, or ``{"id": …, "en": …}``.
 
     Returns
     -------
@@ -370,9 +383,12 @@ def make_record(
     else:
         common = dict(estimate=values["estimate"], lo=values["ci_low"], hi=values["ci_high"],
                       conf=float(est.confidence), p=values["p_value"], n=n, design=design,
-                      details=dict(est.details or {}), suffix_label=label)
-        st_id = _statement(fam, "id", assumption=assumption_id, **common)
-        st_en = _statement(fam, "en", assumption=assumption_en, **common)
+                      details=dict(est.details or {}))
+        labels = _labels(label)
+        st_id = _statement(fam, "id", assumption=assumption_id, suffix_label=labels["id"],
+                           **common)
+        st_en = _statement(fam, "en", assumption=assumption_en, suffix_label=labels["en"],
+                           **common)
     rid = f"{estimand}@{edition}"
     citation = " ".join(x for x in (
         citation_prefix.rstrip(".") + "." if citation_prefix else "",

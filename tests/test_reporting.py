@@ -301,9 +301,24 @@ def test_statements_follow_the_design_strength():
                              design="causal")
     null = Estimate(estimate=-0.02, se=0.05, ci_low=-0.12, ci_high=0.08, p_value=0.7,
                     n_obs=900, method="CS")
-    rec = evidence.make_record("dialogue.att.resistance", null, edition="2026-1", report="d")
+    rec = evidence.make_record("dialogue.att.resistance", null, edition="2026-1", report="d",
+                               assumption_en="parallel trends", assumption_id="tren paralel")
     assert rec.statement_en.startswith("No clear effect") and "consistent with no" in \
         rec.statement_en
+    assert "assuming parallel trends" in rec.statement_en  # a null keeps its assumption too
+    assert "dengan asumsi tren paralel" in rec.statement_id
+
+
+def test_a_label_can_differ_by_statement_language():
+    est = Estimate(estimate=0.3, se=0.05, ci_low=0.2, ci_high=0.4, p_value=1e-4, n_obs=300,
+                   method="DiD")
+    rec = evidence.make_record("training.l3.att_behaviour.respondents", est, edition="2026-1",
+                               report="t", label={"id": "komunikasi", "en": "communication"})
+    assert "(komunikasi)" in rec.statement_id and "(communication)" in rec.statement_en
+    assert "communication" not in rec.statement_id
+    with pytest.raises(ConfigError, match="label must be"):
+        evidence.make_record("training.l3.att_behaviour.respondents", est, edition="2026-1",
+                             report="t", label={"fr": "x"})
 
 
 def test_a_finding_from_few_respondents_is_suppressed():

@@ -268,8 +268,11 @@ class ReportContext:
              caption: str = "", lines: Sequence[str | Sequence[str]] | None = None,
              decimals: int | Mapping[str, int] = 2, max_rows: int = 300,
              value_columns: Sequence[str] | None = None,
-             wide: tuple[str, str, str] | None = None) -> pd.DataFrame:
+             wide: tuple[str, str, str] | None = None) -> None:
         """Show a table: small cells suppressed, numbers formatted, every text escaped.
+
+        It returns nothing, so a cell that ends with it shows the table once;
+        :meth:`suppress` gives the suppressed table itself.
 
         Parameters
         ----------
@@ -296,21 +299,16 @@ class ReportContext:
             ``rows``, one column per value of ``columns``, cells ``value`` (suppressed
             cells marked).
 
-        Returns
-        -------
-        pandas.DataFrame
-            The table as shown (after suppression, before formatting).
         """
         shown = self.suppress(table, count=count, lines=lines, value_columns=value_columns)
         if wide is not None:
             self._html(self.cross_table_html(shown, *wide, caption=caption, labels=labels))
-            return shown
+            return
         view = shown[list(columns)] if columns is not None else shown
         if "suppressed" in shown.columns and columns is not None and "suppressed" not in view:
             view = view.assign(suppressed=shown["suppressed"])
         self._html(self.table_html(view, labels=labels, caption=caption, decimals=decimals,
                                    max_rows=max_rows))
-        return shown
 
     def table_html(self, view: pd.DataFrame, *, labels: Mapping[str, str] | None = None,
                    caption: str = "", decimals: int | Mapping[str, int] = 2,
@@ -429,12 +427,15 @@ class ReportContext:
     # ------------------------------------------------------------------ findings
     def record(self, estimand: str, result: Any, *, headline: bool = False,
                figure: str | None = None, design: str | None = None,
-               assumption_id: str = "", assumption_en: str = "", label: str = "",
-               show: bool = True) -> EvidenceRecord:
+               assumption_id: str = "", assumption_en: str = "",
+               label: str | Mapping[str, str] = "", show: bool = True) -> None:
         """Record one finding in the edition's evidence register (and show its statement).
 
-        See :func:`asn_research.evidence.make_record` for the arguments. The finding is
-        suppressed when it rests on fewer than ``min_cell`` respondents.
+        See :func:`asn_research.evidence.make_record` for the arguments (``label``: one
+        text, or ``{"id": …, "en": …}`` for the two statements). The finding is suppressed
+        when it rests on fewer than ``min_cell`` respondents. The record is kept in
+        :attr:`records` (and :meth:`findings`); nothing is returned, so a cell that ends
+        with this call shows the statement once.
         """
         title = self.title_id if self.lang == "id" else self.title_en
         org = pemda_name(self.lang)
@@ -457,17 +458,14 @@ class ReportContext:
             text = rec.statement_id if self.lang == "id" else rec.statement_en
             self._html(f'<p class="asn-finding"><b>{html.escape(rec.id)}</b>: '
                        f"{html.escape(text)}</p>")
-        return rec
 
     def record_table(self, family: str, table: pd.DataFrame, *, key: Sequence[str],
                      headline: bool = False, label: str | Sequence[str] | None = None,
-                     **kwargs: Any) -> int:
+                     **kwargs: Any) -> None:
         """Record one finding per row of a tidy table: ``<family>.<key values>``.
 
-        Returns
-        -------
-        int
-            The number of findings recorded (shown as one line, not one statement each).
+        ``label`` names a column whose text labels each row's statements. The number of
+        findings recorded is shown as one line, not one statement each.
         """
         n = 0
         for _, row in table.iterrows():
@@ -478,7 +476,6 @@ class ReportContext:
             n += 1
         self.say(id="{n} temuan dicatat ({family}.…).", en="{n} findings recorded ({family}.…).",
                  n=n, family=family)
-        return n
 
     def show_brief(self, table: pd.DataFrame) -> None:
         """Show headline findings (:func:`~asn_research.reporting.headline_findings`) as a

@@ -554,7 +554,13 @@ def render_reports(
             kept.append(item)
 
     env = {**os.environ, "ASN_RESEARCH_STORE": str(store_dir), "ASN_RESEARCH_EDITION": ed,
-           "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+           "PYTHONHASHSEED": "0", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+           # One BLAS/OpenMP thread per kernel: kernels already run side by side (--jobs),
+           # threads fighting for the same cores made reports several times slower, and a
+           # fixed thread count keeps the summation order (so the register) the same on
+           # every machine.
+           **dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                            "NUMEXPR_NUM_THREADS"), "1")}
     env.setdefault("MPLCONFIGDIR", str(Path(sys.prefix) / ".cache" / "matplotlib"))
     n_jobs = max(1, min(int(jobs or min(2, os.cpu_count() or 1)), len(items)))
     done = 0
