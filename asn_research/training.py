@@ -17,24 +17,32 @@ Use this module to evaluate an ASN competency training from the ``training`` ins
   :func:`knowledge_test_reliability`.
 * **L3 behaviour** — :func:`build_behaviour_panel` pairs each respondent's baseline and
   follow-up rating; :func:`estimate_behaviour_did` (difference in differences on the
-  respondents who answered the follow-up, OPD-clustered CR1 standard errors),
+  respondents who answered the follow-up, OPD-clustered CR1 or CR2 standard errors),
   :func:`estimate_behaviour_mixed` (random-intercept model, a robustness check),
   :func:`compare_attrition` (completers vs drop-outs at baseline),
   :func:`estimate_retention_weighted_did` (inverse-probability-of-retention weighting, a
-  sensitivity analysis for attrition) and :func:`compare_did_subgroups`.
+  sensitivity analysis for attrition), :func:`compare_did_subgroups` and
+  :func:`behaviour_robustness` (the estimates side by side); :func:`followup_cohorts` says
+  whether an edition has a follow-up yet.
 * **Findings** — :func:`gain_findings` and :func:`reaction_findings` turn result tables
   into :class:`~asn_research.results.Estimate` objects under the estimand ids of the
   catalogue (``training.l2.gain_mean…``, ``training.l1.satisfaction_mean…``); the DiD
   functions return an ``Estimate`` directly. Every ``Estimate`` carries the method, the
   assumptions and, in ``details["statement"]``, a sentence whose strength matches the
-  design (a before–after test gain is not called an effect of the training).
+  design (a before–after test gain is not called an effect of the training). The L2
+  findings carry, by default, the interval from the tests' measurement error only
+  (conditional on the trainees, as the catalogue's estimands are); see
+  :func:`learning_gain`.
+* **Report helpers** — :func:`prepare_waves` (semester period from the wave calendar, age
+  band), :func:`estimates_table`, :func:`label_levels` (answer labels of subgroup levels).
 * **Plots** (axes-level): :func:`plot_reaction`, :func:`plot_gains`, :func:`plot_did_means`.
 
 Every public function takes a DataFrame and column names, never modifies the data, and
 returns a tidy DataFrame (``n_obs``, ``estimate``, ``se``, ``ci_low``, ``ci_high``,
 ``p_value`` where a test applies, ``method``) or an ``Estimate``. The numbers happen in
-small private functions (``_paired_summary``, ``_welch``, ``_ncp_interval``,
-``_wilcoxon_signed_rank``, ``_cell_means``, ``_contrast``); golden values from R
+small private functions (``_paired_summary``, ``_measurement_interval``, ``_welch``,
+``_ncp_interval``, ``_wilcoxon_signed_rank``, ``_cell_means``, ``_cr2_cell_means``,
+``_contrast``); golden values from R
 (``tests/reference/training/``) check them.
 
 Examples
@@ -74,9 +82,12 @@ __all__ = [
     "PANEL_COLUMNS",
     "TRAINING_SCALES",
     "AdjustMethod",
+    "GainInterval",
     "GainPlotKind",
     "ProportionMethod",
+    "VcovKind",
     "assign_age_band",
+    "behaviour_robustness",
     "build_behaviour_panel",
     "compare_attrition",
     "compare_did_subgroups",
@@ -86,12 +97,16 @@ __all__ = [
     "estimate_behaviour_mixed",
     "estimate_retention_weighted_did",
     "estimate_threshold_share",
+    "estimates_table",
+    "followup_cohorts",
     "gain_findings",
     "knowledge_test_reliability",
+    "label_levels",
     "learning_gain",
     "plot_did_means",
     "plot_gains",
     "plot_reaction",
+    "prepare_waves",
     "reaction_findings",
     "summarize_behaviour_panel",
     "summarize_reaction",
@@ -107,6 +122,14 @@ exact (R ``binom.test``)."""
 AdjustMethod = Literal["holm", "fdr_bh"]
 """Multiple-comparison correction: Holm (family-wise error) or Benjamini–Hochberg (false
 discovery rate); R ``p.adjust(method = "holm" | "BH")``."""
+
+GainInterval = Literal["measurement", "sampling"]
+"""Interval of the L2 findings: the tests' measurement error only, conditional on the
+trainees (``"measurement"``), or the sampling interval for trainees like these."""
+
+VcovKind = Literal["CR1", "CR2"]
+"""Cluster-robust covariance of the L3 estimators: CR1 (Stata/``sandwich::vcovCL(type =
+"HC1")``, t(G − 1)) or CR2 (Bell–McCaffrey with Satterthwaite df, ``clubSandwich``)."""
 
 GainPlotKind = Literal["hist", "paired"]
 """What :func:`plot_gains` draws: a histogram of the gains, or pre→post lines."""
@@ -346,29 +369,113 @@ def _paired_summary(pre: np.ndarray, post: np.ndarray, *, confidence: float,
     return row
 
 
+_MEASUREMENT_COLUMNS = (
+    "se_measurement", "measurement_ci_low", "measurement_ci_high",
+    "pre_se_measurement", "pre_measurement_ci_low", "pre_measurement_ci_high",
+    "post_se_measurement", "post_measurement_ci_low", "post_measurement_ci_high",
+    "normalized_gain_se_measurement", "normalized_gain_measurement_ci_low",
+    "normalized_gain_measurement_ci_high")
+
+
 def _measurement_interval(pre: np.ndarray, post: np.ndarray, mean_gain: float, *,
                           confidence: float, max_score: float,
                           n_questions: int | None) -> dict[str, float]:
-    """SE and interval of the mean gain from binomial measurement error alone (Lord 1965)."""
-    nan = math.nan
+    """SEs and intervals from the tests' binomial measurement error alone (Lord 1965).
+
+    For the mean gain, the pre- and post-test means and Hake's ⟨g⟩ (delta method; the two
+    tests' errors are independent), conditional on the trainees.
+    """
+    out = dict.fromkeys(_MEASUREMENT_COLUMNS, math.nan)
     if n_questions is None or pre.size == 0:
-        return {"se_measurement": nan, "measurement_ci_low": nan, "measurement_ci_high": nan}
+        return out
     k = int(n_questions)
-    p = np.concatenate([pre, post]) / max_score
-    v = max_score**2 * p * (1 - p) / (k - 1)
-    se = float(math.sqrt(v.sum()) / pre.size)
+    n = pre.size
+
+    def var_of_mean(x: np.ndarray) -> float:  # Σ max²·p̂(1 − p̂)/(k − 1) / n²
+        p = x / max_score
+        return float((max_score**2 * p * (1 - p) / (k - 1)).sum()) / n**2
+
+    v_pre, v_post = var_of_mean(pre), var_of_mean(post)
     z = float(_stats().norm.ppf(0.5 + confidence / 2))
-    return {"se_measurement": se, "measurement_ci_low": mean_gain - z * se,
-            "measurement_ci_high": mean_gain + z * se}
+    a, b = float(pre.mean()), float(post.mean())
+    for name, est, var in (("", mean_gain, v_pre + v_post), ("pre_", a, v_pre),
+                           ("post_", b, v_post)):
+        se = math.sqrt(var)
+        out[f"{name}se_measurement"] = se
+        out[f"{name}measurement_ci_low"] = est - z * se
+        out[f"{name}measurement_ci_high"] = est + z * se
+    if max_score - a > 0:
+        g = (b - a) / (max_score - a)
+        grad_pre, grad_post = (b - max_score) / (max_score - a) ** 2, 1 / (max_score - a)
+        se = math.sqrt(grad_pre**2 * v_pre + grad_post**2 * v_post)
+        out.update(normalized_gain_se_measurement=se,
+                   normalized_gain_measurement_ci_low=g - z * se,
+                   normalized_gain_measurement_ci_high=g + z * se)
+    return out
+
+
+_CR2_EIGEN_TOL = 1e-12  # eigenvalues of I - H_gg below this count as 0 (clubSandwich)
+
+
+def _inv_sqrt_psd(m: np.ndarray) -> np.ndarray:
+    """Symmetric (pseudo-)inverse square root, as clubSandwich's ``matrix_power(m, -1/2)``."""
+    vals, vecs = np.linalg.eigh(m)
+    inv = np.where(vals > _CR2_EIGEN_TOL,
+                   1.0 / np.sqrt(np.clip(vals, _CR2_EIGEN_TOL, None)), 0.0)
+    return (vecs * inv) @ vecs.T
+
+
+def _cr2_cell_means(y: np.ndarray, x: np.ndarray, groups: np.ndarray, n_clusters: int,
+                    weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, Any]:
+    """Coefficients, CR2 covariance and a Satterthwaite-df function of a cell-means fit.
+
+    Bell & McCaffrey's (2002) CR2 with a working model of independent, homoskedastic
+    errors (clubSandwich's default for ``lm``, also with weights: the weights are not
+    taken as inverse variances — right for retention weights). With ``W`` the weights,
+    ``M = (X'WX)^(−1)`` and ``H = X M X'W``: ``A_g = ([(I − H)(I − H)']_gg)^(−1/2)`` and the
+    covariance ``M (Σ_g X_g'W_g A_g e_g e_g' A_g W_g X_g) M``. The df of a contrast ``c``
+    (Pustejovsky & Tipton 2018) are ``tr(B'B)² / ‖B'B‖²_F`` with ``B = (I − H)' U`` and
+    column g of ``U`` = ``A_g W_g X_g M c`` in cluster g's rows, 0 elsewhere.
+    """
+    w = np.ones(y.size) if weights is None else np.asarray(weights, float)
+    xw = x * w[:, None]
+    m = np.diag(1.0 / np.diag(x.T @ xw))  # cell dummies: X'WX is diagonal
+    b = m @ (xw.T @ y)
+    e = y - x @ b
+    hh = m @ (xw.T @ xw) @ m  # M X'W²X M, for [HH']_gg = X_g (M X'W²X M) X_g'
+    rows_of = [np.flatnonzero(groups == g) for g in range(n_clusters)]
+    awx = []  # A_g W_g X_g per cluster
+    meat = np.zeros((x.shape[1], x.shape[1]))
+    for rows in rows_of:
+        xg, xwg = x[rows], xw[rows]
+        h = xg @ m @ xwg.T  # H_gg = X_g M X_g'W_g
+        a = _inv_sqrt_psd(np.eye(rows.size) - h - h.T + xg @ hh @ xg.T)
+        awx_g = a @ xwg
+        s = awx_g.T @ e[rows]
+        meat += np.outer(s, s)
+        awx.append(awx_g)
+    v = m @ meat @ m
+
+    def df_of(c: np.ndarray) -> float:
+        mc = m @ c
+        u = np.zeros((y.size, n_clusters))
+        for g, rows in enumerate(rows_of):
+            u[rows, g] = awx[g] @ mc
+        bmat = u - xw @ (m @ (x.T @ u))  # (I - H)'U with H' = W X M X'
+        gram = bmat.T @ bmat
+        return float(np.trace(gram) ** 2 / np.sum(gram**2))
+
+    return b, v, df_of
 
 
 def _cell_means(y: np.ndarray, cells: np.ndarray, *, clusters: np.ndarray | None,
-                weights: np.ndarray | None = None) -> tuple[dict[Any, int], np.ndarray,
-                                                             np.ndarray, float, int | None]:
-    """(Weighted) OLS of ``y`` on one dummy per cell; cluster-robust CR1 or HC1 covariance.
+                weights: np.ndarray | None = None, vcov: str = "CR1"
+                ) -> tuple[dict[Any, int], np.ndarray, np.ndarray, Any, int | None]:
+    """(Weighted) OLS of ``y`` on one dummy per cell; cluster-robust or HC1 covariance.
 
     Returns the cell → column map, the coefficients (the cell means), their covariance,
-    the t degrees of freedom (G − 1 with clusters, n − k without) and G.
+    the t degrees of freedom (CR1: G − 1; CR2: a function of the contrast giving its
+    Satterthwaite df; no clusters: n − k) and G.
     """
     import statsmodels.api as sm
 
@@ -376,6 +483,7 @@ def _cell_means(y: np.ndarray, cells: np.ndarray, *, clusters: np.ndarray | None
     k = len(uniques)
     x = np.zeros((y.size, k))
     x[np.arange(y.size), codes] = 1.0
+    index = {u: i for i, u in enumerate(uniques)}
     model = sm.WLS(y, x, weights=weights) if weights is not None else sm.OLS(y, x)
     if clusters is not None:
         groups = pd.factorize(pd.Series(clusters))[0]
@@ -384,20 +492,28 @@ def _cell_means(y: np.ndarray, cells: np.ndarray, *, clusters: np.ndarray | None
             raise InputError(
                 f"only {n_clusters} cluster in the data; a cluster-robust standard error "
                 "needs several", fix="pass cluster=None, or use data from more clusters")
+        if vcov == "CR2":
+            b, v, df_of = _cr2_cell_means(y, x, groups, n_clusters, weights)
+            return index, b, v, df_of, n_clusters
         res = model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
-        df = float(n_clusters - 1)
+        df: Any = float(n_clusters - 1)
     else:
         n_clusters = None
         res = model.fit(cov_type="HC1", use_t=True)
         df = float(y.size - k)
-    index = {u: i for i, u in enumerate(uniques)}
     return index, np.asarray(res.params), np.asarray(res.cov_params()), df, n_clusters
 
 
-def _contrast(b: np.ndarray, v: np.ndarray, weights: np.ndarray, df: float | None,
+def _contrast(b: np.ndarray, v: np.ndarray, weights: np.ndarray, df: Any,
               confidence: float) -> dict[str, float]:
-    """Estimate, SE, t (or z when ``df`` is None), p and interval of ``weights @ b``."""
+    """Estimate, SE, t (or z when ``df`` is None), p and interval of ``weights @ b``.
+
+    ``df`` may be a function of the contrast weights (CR2's Satterthwaite df); the df used
+    is returned as ``df``.
+    """
     stats = _stats()
+    if callable(df):
+        df = df(weights)
     est = float(weights @ b)
     se = float(math.sqrt(max(weights @ v @ weights, 0.0)))
     dist = stats.norm if df is None else stats.t(df)
@@ -405,7 +521,7 @@ def _contrast(b: np.ndarray, v: np.ndarray, weights: np.ndarray, df: float | Non
     t = est / se if se > 0 else math.nan
     p = float(2 * dist.sf(abs(t))) if se > 0 else math.nan
     return {"estimate": est, "se": se, "statistic": t, "p_value": p,
-            "ci_low": est - crit * se, "ci_high": est + crit * se}
+            "ci_low": est - crit * se, "ci_high": est + crit * se, "df": df}
 
 
 def _zero_clause(low: float, high: float) -> str:
@@ -632,7 +748,8 @@ def reaction_findings(summary: pd.DataFrame, *, scale: str = "reaction",
     -------
     dict of str to Estimate
         Id → the scale mean with its t interval (``p_value`` None: no test applies),
-        method, assumptions and ``details["statement"]``.
+        method, assumptions and ``details`` (``statement``, ``share_satisfied``,
+        ``level``: the ``by`` level, None overall).
 
     Raises
     ------
@@ -669,7 +786,8 @@ def reaction_findings(summary: pd.DataFrame, *, scale: str = "reaction",
             assumptions="answer codes treated as interval-scaled; respondents are the "
             "trainees who answered the reaction items (non-respondents not represented)",
             confidence=float(r["confidence"]), df=float(r["n_obs"] - 1),
-            details={"statement": stmt, "share_satisfied": float(r["share_satisfied"])},
+            details={"statement": stmt, "share_satisfied": float(r["share_satisfied"]),
+                     "level": str(r[by]) if by else None},
         )
     return out
 
@@ -738,8 +856,11 @@ def learning_gain(
         - ``normalized_gain`` (Hake's ⟨g⟩), ``normalized_gain_se``,
           ``normalized_gain_ci_low``, ``normalized_gain_ci_high`` (delta method);
         - ``se_measurement``, ``measurement_ci_low``, ``measurement_ci_high``: the mean
-          gain's SE and normal interval from measurement error alone (NaN unless
-          ``n_questions`` is given);
+          gain's SE and normal interval from measurement error alone;
+          ``pre_se_measurement``, ``pre_measurement_ci_low``, ``pre_measurement_ci_high``,
+          ``post_…`` and ``normalized_gain_se_measurement``,
+          ``normalized_gain_measurement_ci_low``, ``normalized_gain_measurement_ci_high``:
+          the same for the two means and ⟨g⟩ (all NaN unless ``n_questions`` is given);
         - ``confidence``, ``method``, ``refused`` (why a group could not be analysed,
           else NA).
 
@@ -767,18 +888,22 @@ def learning_gain(
     class-average gain, not the mean of individual gains; its SE comes from the delta
     method with the sample covariance of the pre and post means and a normal interval.
 
-    *Two intervals for the mean gain, two questions.* The paired-t interval treats the
-    trainees as a sample: it covers the mean gain of trainees like these (it includes
-    the trainee-to-trainee spread of true gains). The measurement interval answers "how
-    much did *these* trainees gain on average", conditional on who was trained: only
-    the tests' binomial measurement error of Lord's (1965) model remains, with
+    *Two intervals, two questions.* The paired-t interval treats the trainees as a
+    sample: it covers the mean gain of trainees like these (it includes the
+    trainee-to-trainee spread of true gains). The measurement interval answers "how much
+    did *these* trainees gain on average", conditional on who was trained: only the
+    tests' binomial measurement error of Lord's (1965) model remains, with
     SE² = Σᵢ (v_pre,i + v_post,i)/n² and vᵢ = max²·p̂ᵢ(1 − p̂ᵢ)/(k − 1), p̂ᵢ = score/max,
     k = ``n_questions`` (an unbiased estimate of the binomial variance), and a normal
-    quantile. It is narrower; it assumes independent answers to questions of equal
-    difficulty within a person (unequal difficulties make it slightly conservative).
-    In 400 simulated worlds (``benchmarks/coverage_training.py``) the 95 % paired-t
-    interval covered the trainees' own mean expected gain 99.3 % of the time (and the
-    mean over worlds 95.0 %); the measurement interval covered it 96.3 %.
+    quantile. The pre- and post-test means get the same kind of interval (their own
+    Σᵢ vᵢ/n²), and ⟨g⟩ one by the delta method with independent pre- and post-test
+    errors. These intervals are narrower; they assume independent answers to questions
+    of equal difficulty within a person (unequal difficulties make them slightly
+    conservative) and say nothing about trainees who were not trained. Coverage in
+    simulated worlds (``benchmarks/coverage_training.py``, 400 worlds): the 95 % paired-t
+    interval covered the trainees' own mean expected gain 99.3 % of the time, the
+    measurement interval 96.3 % (per topic 96.0 %); the measurement intervals of the
+    means and of ⟨g⟩ covered 94.3–97.0 %, their t and delta-method intervals 98.8–100 %.
 
     Assumptions: pairs are independent (trainees in one class may share a facilitator;
     the class is not modelled) and the tests are on one scale. A before–after
@@ -851,7 +976,7 @@ def learning_gain(
             "n_nonzero", "wilcoxon_v", "wilcoxon_p", "rank_biserial",
             "rank_biserial_ci_low", "rank_biserial_ci_high", "normalized_gain",
             "normalized_gain_se", "normalized_gain_ci_low", "normalized_gain_ci_high",
-            "se_measurement", "measurement_ci_low", "measurement_ci_high", "refused"]
+            *_MEASUREMENT_COLUMNS, "refused"]
     out = pd.DataFrame(rows, columns=cols)
     out["refused"] = out["refused"].astype("str")
     out["confidence"] = confidence
@@ -865,7 +990,8 @@ def learning_gain(
     return out
 
 
-def gain_findings(gains: pd.DataFrame, *, by: str | None = None) -> dict[str, Estimate]:
+def gain_findings(gains: pd.DataFrame, *, by: str | None = None,
+                  interval: GainInterval = "measurement") -> dict[str, Estimate]:
     """Turn a :func:`learning_gain` table into findings ``training.l2.…`` for the register.
 
     Use it to record the L2 results under the catalogue's ids:
@@ -876,73 +1002,139 @@ def gain_findings(gains: pd.DataFrame, *, by: str | None = None) -> dict[str, Es
     Parameters
     ----------
     gains : pandas.DataFrame
-        Output of :func:`learning_gain`.
+        Output of :func:`learning_gain` (with ``n_questions`` for the default interval).
     by : str, optional
         The grouping column used in ``gains``.
+    interval : {"measurement", "sampling"}, optional
+        Which interval the findings carry. ``"measurement"`` (default): the tests'
+        measurement error only, conditional on the trainees — the catalogue's estimands
+        are means over *these* trainees (see :func:`learning_gain`, Notes).
+        ``"sampling"``: the paired-t / t / delta-method intervals, for trainees like these.
 
     Returns
     -------
     dict of str to Estimate
-        Id → estimate with method, assumptions and ``details["statement"]``.
+        Id → estimate with method, assumptions and ``details`` (``statement``,
+        ``interval``, ``level`` — the ``by`` level, None overall — and for the gain
+        ``cohens_dz`` and the other interval as ``other_ci``).
 
     Raises
     ------
     InputError
-        If ``gains`` lacks a column of :func:`learning_gain`'s output or ``by``.
+        If ``gains`` lacks a column of :func:`learning_gain`'s output or ``by``, or the
+        measurement intervals are missing (``learning_gain`` without ``n_questions``).
+    ConfigError
+        For a bad ``interval``.
+
+    Notes
+    -----
+    Every finding is a before–after description of the trainees: without a comparison
+    group the gain is a change, not an effect of the training (retesting and test
+    familiarity contribute). The p-value of the gain is the paired t test's in both
+    cases (a test of no change for trainees like these).
 
     Examples
     --------
     >>> import pandas as pd
     >>> from asn_research import training
     >>> df = pd.DataFrame({"pre": [40.0, 50, 45, 60], "post": [60.0, 70, 50, 75]})
-    >>> f = training.gain_findings(training.learning_gain(df, pre="pre", post="post"))
+    >>> gains = training.learning_gain(df, pre="pre", post="post", n_questions=40)
+    >>> f = training.gain_findings(gains)
     >>> sorted(f)[:2], f["training.l2.gain_mean"].estimate
     (['training.l2.gain_mean', 'training.l2.normalized_gain'], 15.0)
+    >>> round(f["training.l2.gain_mean"].se, 3)  # measurement error only
+    5.467
     """
     check_columns(gains, ["estimate", "se", "ci_low", "ci_high", "p_value", "n_obs",
                           "normalized_gain", "pre_mean", "post_mean", "confidence", by])
-    assume_pp = ("pairs independent; both tests measure the same knowledge on the same "
-                 "scale; before-after design without a comparison group (the gain includes "
-                 "retest and familiarity effects)")
+    check_choice(interval, GainInterval, name="interval")
+    meas = interval == "measurement"
+    if meas:
+        check_columns(gains, list(_MEASUREMENT_COLUMNS))
+        ok = gains["n_obs"].to_numpy() < 1
+        if not (gains["se_measurement"].notna().to_numpy() | ok).all():
+            raise InputError("the gains table has no measurement-error intervals",
+                             column="se_measurement",
+                             fix="call learning_gain(..., n_questions=<number of questions>)"
+                             " or gain_findings(..., interval='sampling')")
+    assume_pp = ("both tests measure the same knowledge on the same scale; before-after "
+                 "design without a comparison group (the change includes retest and "
+                 "familiarity effects, so it is not an effect of the training)")
+    if meas:
+        assume_pp = ("binomial measurement error of each test score (Lord 1965): "
+                     "independent answers to questions of equal difficulty within a "
+                     "trainee; the interval is conditional on the trainees (these "
+                     "trainees, not trainees like them); " + assume_pp)
+    else:
+        assume_pp = "pairs independent; " + assume_pp
+    ci_meas = ("interval from the tests' binomial measurement error only (Lord 1965), "
+               "conditional on the trainees, normal quantile")
+
+    def pick(r: pd.Series, prefix: str, ci: tuple[str, str, str]) -> tuple[float, ...]:
+        if meas:
+            return tuple(float(r[f"{prefix}{c}"]) for c in (
+                "se_measurement", "measurement_ci_low", "measurement_ci_high"))
+        return tuple(float(r[c]) for c in ci)
+
     out: dict[str, Estimate] = {}
     for _, r in gains.iterrows():
         sfx = f".{r[by]}" if by else ""
+        level = str(r[by]) if by else None
         conf = float(r["confidence"])
         n = int(r["n_obs"])
+        se, lo, hi = pick(r, "", ("se", "ci_low", "ci_high"))
+        other = ((float(r["ci_low"]), float(r["ci_high"])) if meas else
+                 (float(r["measurement_ci_low"]), float(r["measurement_ci_high"]))
+                 if "measurement_ci_low" in r else (math.nan, math.nan))
         stmt = (f"Post-test scores were {_fmt(abs(r['estimate']), 1)} percentage points "
                 f"{'higher' if r['estimate'] >= 0 else 'lower'} than pre-test scores "
-                f"({_pct(conf)} CI {_fmt(r['ci_low'], 1)} to {_fmt(r['ci_high'], 1)}, "
-                f"n = {n}).{_zero_clause(r['ci_low'], r['ci_high'])} Without a comparison "
+                f"({_pct(conf)} CI {_fmt(lo, 1)} to {_fmt(hi, 1)}, "
+                f"n = {n}).{_zero_clause(lo, hi)} Without a comparison "
                 "group this shows how much the scores changed, not how much of the change "
                 "the training caused.")
         out[f"training.l2.gain_mean{sfx}"] = Estimate(
-            estimate=float(r["estimate"]), se=float(r["se"]), ci_low=float(r["ci_low"]),
-            ci_high=float(r["ci_high"]), p_value=float(r["p_value"]), n_obs=n,
-            method="mean of post - pre, paired t test and t(n-1) interval",
-            assumptions=assume_pp, confidence=conf, df=float(r["df"]),
-            statistic=float(r["t"]), details={"statement": stmt,
-                                              "cohens_dz": float(r["cohens_dz"])})
+            estimate=float(r["estimate"]), se=se, ci_low=lo, ci_high=hi,
+            p_value=float(r["p_value"]), n_obs=n,
+            method="mean of post - pre; " + (ci_meas if meas else "paired t interval, "
+                                             "t(n-1)") + "; p-value of the paired t test",
+            assumptions=assume_pp, confidence=conf, df=None if meas else float(r["df"]),
+            statistic=float(r["t"]),
+            details={"statement": stmt, "cohens_dz": float(r["cohens_dz"]),
+                     "interval": interval, "other_ci": other, "level": level})
+        se, lo, hi = pick(r, "normalized_gain_", ("normalized_gain_se",
+                                                  "normalized_gain_ci_low",
+                                                  "normalized_gain_ci_high"))
         g_stmt = (f"The class-average normalized gain was {_fmt(r['normalized_gain'])}: "
                   f"trainees closed about {_fmt(100 * r['normalized_gain'], 0)}% of the gap "
                   "between their mean pre-test score and the maximum (before-after, no "
                   "comparison group).")
         out[f"training.l2.normalized_gain{sfx}"] = Estimate(
-            estimate=float(r["normalized_gain"]), se=float(r["normalized_gain_se"]),
-            ci_low=float(r["normalized_gain_ci_low"]),
-            ci_high=float(r["normalized_gain_ci_high"]), p_value=None, n_obs=n,
+            estimate=float(r["normalized_gain"]), se=se, ci_low=lo, ci_high=hi,
+            p_value=None, n_obs=n,
             method="Hake (1998) class-average normalized gain (mean post - mean pre) / "
-            "(max - mean pre); delta-method SE, normal interval",
-            assumptions=assume_pp, confidence=conf, details={"statement": g_stmt})
+            "(max - mean pre); delta-method SE, normal interval" +
+            ("; " + ci_meas if meas else " (sample covariance of the two means)"),
+            assumptions=assume_pp, confidence=conf,
+            details={"statement": g_stmt, "interval": interval, "level": level})
         for which in ("pre", "post"):
+            if meas:
+                se, lo, hi = pick(r, f"{which}_", ())
+            else:
+                lo, hi = float(r[f"{which}_ci_low"]), float(r[f"{which}_ci_high"])
+                se = ((float(r[f"{which}_mean"]) - lo) / _t_crit(conf, n - 1)
+                      if n > 1 else math.nan)
             out[f"training.l2.{which}_mean{sfx}"] = Estimate(
-                estimate=float(r[f"{which}_mean"]),
-                se=float(r[f"{which}_mean"] - r[f"{which}_ci_low"]) / _t_crit(conf, n - 1)
-                if n > 1 else math.nan,
-                ci_low=float(r[f"{which}_ci_low"]), ci_high=float(r[f"{which}_ci_high"]),
-                p_value=None, n_obs=n, method=f"mean {which}-test score, t(n-1) interval",
-                assumptions="complete pairs only", confidence=conf,
-                df=float(n - 1), details={"statement": f"Mean {which}-test score "
-                                          f"{_fmt(r[f'{which}_mean'], 1)}% correct."})
+                estimate=float(r[f"{which}_mean"]), se=se, ci_low=lo, ci_high=hi,
+                p_value=None, n_obs=n,
+                method=f"mean {which}-test score of the complete pairs; " +
+                (ci_meas if meas else "t(n-1) interval"),
+                assumptions="complete pairs only" + (
+                    "; binomial measurement error, conditional on the trainees" if meas
+                    else "; trainees independent"),
+                confidence=conf, df=None if meas else float(n - 1),
+                details={"statement": f"Mean {which}-test score "
+                                      f"{_fmt(r[f'{which}_mean'], 1)}% correct.",
+                         "interval": interval, "level": level})
     return out
 
 
@@ -1070,7 +1262,7 @@ def _adjust(p: np.ndarray, method: str) -> np.ndarray:
 def estimate_threshold_share(
     data: pd.DataFrame,
     *,
-    score: str,
+    score: str | Sequence[str],
     threshold: float,
     by: str | Sequence[str] | None = None,
     confidence: float = 0.95,
@@ -1086,8 +1278,9 @@ def estimate_threshold_share(
     ----------
     data : pandas.DataFrame
         Rows with the score (rows without a score are ignored). Not modified.
-    score : str
-        Score column (e.g. ``l2_post_pct``).
+    score : str or sequence of str
+        Score column(s) (e.g. ``l2_post_pct``, or ``["l2_pre_pct", "l2_post_pct"]`` to
+        see the share before and after the training), each summarized separately.
     threshold : float
         The competency threshold (inclusive).
     by : str or sequence of str, optional
@@ -1101,9 +1294,9 @@ def estimate_threshold_share(
     Returns
     -------
     pandas.DataFrame
-        One row per group: the ``by`` columns, ``n_obs``, ``n_reached``, ``estimate``
-        (share), ``se`` (√(p(1 − p)/n)), ``ci_low``, ``ci_high``, ``threshold``,
-        ``confidence``, ``method``.
+        One row per score and group: ``score`` (the column), the ``by`` columns,
+        ``n_obs``, ``n_reached``, ``estimate`` (share), ``se`` (√(p(1 − p)/n)),
+        ``ci_low``, ``ci_high``, ``threshold``, ``confidence``, ``method``.
 
     Raises
     ------
@@ -1124,30 +1317,35 @@ def estimate_threshold_share(
     >>> df = pd.DataFrame({"post": [80.0, 65, 72.5, 90, 55, 70]})
     >>> # In R: prop.test(4, 6, correct = FALSE)$conf.int
     >>> res = training.estimate_threshold_share(df, score="post", threshold=70)
-    >>> res[["n_obs", "n_reached", "estimate", "ci_low", "ci_high"]].round(4)
-       n_obs  n_reached  estimate  ci_low  ci_high
-    0      6          4    0.6667     0.3   0.9032
+    >>> res[["score", "n_obs", "n_reached", "estimate", "ci_low", "ci_high"]].round(4)
+      score  n_obs  n_reached  estimate  ci_low  ci_high
+    0  post      6          4    0.6667     0.3   0.9032
     """
     check_frame(data)
-    check_columns(data, [score], role="score column")
+    scores_t = as_tuple(score, name="score")
+    if not scores_t:
+        raise ConfigError("score must name at least one score column")
+    check_columns(data, scores_t, role="score column")
     by_t = _check_by(data, by)
     confidence = check_confidence(confidence)
     check_choice(method, ProportionMethod, name="method")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
         raise ConfigError(f"threshold must be a number; got {threshold!r}")
     rows = []
-    for key, sub in _iter_groups(data, by_t):
-        x = _numeric(sub, score)
-        x = x[~np.isnan(x)]
-        k = int((x >= threshold).sum())
-        share, lo, hi = _proportion(k, int(x.size), confidence, method)
-        se = math.sqrt(share * (1 - share) / x.size) if x.size else math.nan
-        rows.append({**dict(zip(by_t, key, strict=True)), "n_obs": int(x.size), "n_reached": k,
-                     "estimate": share, "se": se, "ci_low": lo, "ci_high": hi})
+    for sc in scores_t:
+        for key, sub in _iter_groups(data, by_t):
+            x = _numeric(sub, sc)
+            x = x[~np.isnan(x)]
+            k = int((x >= threshold).sum())
+            share, lo, hi = _proportion(k, int(x.size), confidence, method)
+            se = math.sqrt(share * (1 - share) / x.size) if x.size else math.nan
+            rows.append({"score": sc, **dict(zip(by_t, key, strict=True)),
+                         "n_obs": int(x.size), "n_reached": k, "estimate": share, "se": se,
+                         "ci_low": lo, "ci_high": hi})
     out = pd.DataFrame(rows)
     out["threshold"] = float(threshold)
     out["confidence"] = confidence
-    out["method"] = f"share with {score} >= {threshold:g}; {_PROPORTION_NAMES[method]}"
+    out["method"] = f"share with score >= {threshold:g}; {_PROPORTION_NAMES[method]}"
     return out
 
 
@@ -1666,6 +1864,56 @@ def build_behaviour_panel(
     return out
 
 
+def followup_cohorts(data: pd.DataFrame, *, unit: str, period: str, group: str, lag: int,
+                     treated: Any = _TREATED_LABEL) -> list[int]:
+    """The trainee cohorts (baseline periods) that have data ``lag`` periods later.
+
+    Use it to decide whether an L3 analysis can run for an edition (an early edition has
+    no follow-up wave yet): :func:`build_behaviour_panel` refuses when the list is empty.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The long training frame. Not modified.
+    unit, period, group : str
+        As :func:`build_behaviour_panel`.
+    lag : int
+        Follow-up distance in periods.
+    treated : optional
+        The trainees' label in ``group``.
+
+    Returns
+    -------
+    list of int
+        Baseline periods of the cohorts with a follow-up period in the data, sorted.
+
+    Raises
+    ------
+    InputError
+        If a column is missing or ``period`` is not numeric.
+    ConfigError
+        For a bad ``lag``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import training
+    >>> long = pd.DataFrame({"id": [1, 1, 2], "period": [0, 2, 2],
+    ...                      "group": ["trained", "trained", "trained"]})
+    >>> training.followup_cohorts(long, unit="id", period="period", group="group", lag=2)
+    [0]
+    """
+    check_frame(data)
+    check_columns(data, [unit, period, group])
+    if isinstance(lag, bool) or not isinstance(lag, (int, np.integer)) or lag < 1:
+        raise ConfigError(f"lag must be a positive integer (periods); got {lag!r}")
+    per = _numeric(data, period)
+    is_t = (data[group] == treated).fillna(False).to_numpy(dtype=bool) & ~np.isnan(per)
+    first = pd.Series(per[is_t]).groupby(data[unit].to_numpy()[is_t]).min()
+    periods = set(per[~np.isnan(per)].tolist())
+    return sorted(int(c) for c in set(first.tolist()) if c + lag in periods)
+
+
 def _check_panel(panel: pd.DataFrame, extra: Sequence[str | None] = ()) -> None:
     check_frame(panel, name="panel")
     missing = [c for c in PANEL_COLUMNS if c not in panel.columns]
@@ -1721,13 +1969,20 @@ def _cell_keys(frame: pd.DataFrame, arm: np.ndarray) -> np.ndarray:
 
 
 def _fit_did(frame: pd.DataFrame, arm: np.ndarray, *, clusters: np.ndarray | None,
-             weights: np.ndarray | None = None) -> tuple[dict, np.ndarray, np.ndarray,
-                                                         float, int | None]:
+             weights: np.ndarray | None = None, vcov: str = "CR1"
+             ) -> tuple[dict, np.ndarray, np.ndarray, Any, int | None]:
     keys = _cell_keys(frame, arm)
     index, b, v, df, g = _cell_means(frame["outcome_change"].to_numpy(float), keys,
-                                     clusters=clusters, weights=weights)
+                                     clusters=clusters, weights=weights, vcov=vcov)
     back = {k: (int(k.split("|", 1)[0]), k.split("|", 1)[1]) for k in index}
     return {back[k]: i for k, i in index.items()}, b, v, df, g
+
+
+def _se_kind(cluster: str, g: int | None, vcov: str, df: float) -> str:
+    if vcov == "CR2":
+        return (f"cluster-robust CR2 (Bell-McCaffrey) SE by {cluster} ({g} clusters), "
+                f"t interval with Satterthwaite df ({df:.1f})")
+    return f"cluster-robust CR1 SE by {cluster} ({g} clusters), t({g - 1}) interval"
 
 
 _DID_ASSUMPTIONS = (
@@ -1744,6 +1999,7 @@ def estimate_behaviour_did(
     cluster: str | None,
     confidence: float = 0.95,
     treated_filter: Mapping[str, Any] | None = None,
+    vcov: VcovKind = "CR1",
 ) -> Estimate:
     """Estimate the training effect on behaviour by difference in differences (L3).
 
@@ -1764,12 +2020,18 @@ def estimate_behaviour_did(
     treated_filter : mapping, optional
         Restrict the trainees (not the comparison group) to rows whose columns equal
         these values, e.g. ``{"training_topic": "communication"}``.
+    vcov : {"CR1", "CR2"}, optional
+        Cluster-robust covariance when ``cluster`` is given: ``"CR1"`` (default; t(G − 1))
+        or ``"CR2"`` (Bell–McCaffrey with Satterthwaite df, for few or unequal clusters;
+        R ``clubSandwich::vcovCR(type = "CR2")`` with ``Wald_test(test = "HTZ")``).
+        Ignored without clusters (HC1).
 
     Returns
     -------
     Estimate
         ``estimate`` (the ATT over responding trainees), ``se``, ``ci_low``, ``ci_high``,
-        ``p_value``, ``statistic`` (t), ``df`` (G − 1 with clusters), ``n_obs`` (pairs),
+        ``p_value``, ``statistic`` (t), ``df`` (CR1: G − 1; CR2: Satterthwaite; HC1:
+        n − k), ``n_obs`` (pairs),
         ``n_clusters``, ``method``, ``assumptions``; ``details``: ``n_treated``,
         ``n_comparison``, ``by_cohort`` (per-cohort DiD, SE and trainee count),
         ``means`` (mean change per cohort and group), ``statement``.
@@ -1796,7 +2058,10 @@ def estimate_behaviour_did(
     With few or very unequal clusters CR1 intervals can be too narrow: in 400 simulated
     worlds with ~26 OPD clusters, two of them large (``benchmarks/coverage_training.py``),
     the 95 % interval covered the true effect on respondents 93.5 % of the time (SE about
-    7 % too small; clustering by respondent gave 94.8 %, no clustering 98.0 %).
+    7 % too small; clustering by respondent gave 94.8 %, no clustering 98.0 %). CR2
+    (``vcov="CR2"``: ``A_g = ([(I − H)(I − H)']_gg)^(−1/2)`` adjustments and the
+    Satterthwaite df of Pustejovsky & Tipton 2018, working model of independent errors)
+    has about the right SE but small df (≈ 6 with two dominant OPDs) and covered 96.8 %.
 
     Only respondents who answered the follow-up enter, so the estimand is the effect on
     *responding* trainees. When attrition depends on baseline characteristics (low
@@ -1808,6 +2073,11 @@ def estimate_behaviour_did(
     Angrist, J. D., & Pischke, J.-S. (2009). *Mostly harmless econometrics*, ch. 5.
     Cameron, A. C., & Miller, D. L. (2015). A practitioner's guide to cluster-robust
     inference. *Journal of Human Resources*, 50(2), 317–372.
+    Bell, R. M., & McCaffrey, D. F. (2002). Bias reduction in standard errors for linear
+    regression with multi-stage samples. *Survey Methodology*, 28(2), 169–181.
+    Pustejovsky, J. E., & Tipton, E. (2018). Small-sample methods for cluster-robust
+    variance estimation and hypothesis testing in fixed effects models. *Journal of
+    Business & Economic Statistics*, 36(4), 672–683.
 
     Examples
     --------
@@ -1829,6 +2099,7 @@ def estimate_behaviour_did(
     """
     _check_panel(panel, [cluster])
     confidence = check_confidence(confidence)
+    check_choice(vcov, VcovKind, name="vcov")
     sub = _filter_treated(panel, treated_filter)
     sub = sub[sub["retained"].to_numpy(bool) & sub["outcome_change"].notna().to_numpy()]
     treated = sub["treated"].to_numpy(bool)
@@ -1845,7 +2116,7 @@ def estimate_behaviour_did(
     sub = sub[sub["cohort"].isin(n_t.index).to_numpy()]
     treated = sub["treated"].to_numpy(bool)
     arm = np.where(treated, "T", "C")
-    index, b, v, df, g = _fit_did(sub, arm, clusters=_clusters(sub, cluster))
+    index, b, v, df, g = _fit_did(sub, arm, clusters=_clusters(sub, cluster), vcov=vcov)
     target = {int(s): float(n) for s, n in n_t.items()}
     w = _did_weights(index, target, len(b))
     c = _contrast(b, v, w, df, confidence)
@@ -1857,8 +2128,8 @@ def estimate_behaviour_did(
                           "estimate": cs["estimate"], "se": cs["se"]})
     means = [{"cohort": s, "group": _TREATED_LABEL if a == "T" else _COMPARISON_LABEL,
               "mean_change": float(b[i])} for (s, a), i in sorted(index.items())]
-    se_kind = (f"cluster-robust CR1 SE by {cluster} ({g} clusters), t({g - 1}) interval"
-               if cluster else "heteroskedasticity-robust HC1 SE, t(n - k) interval")
+    se_kind = (_se_kind(cluster, g, vcov, c["df"]) if cluster
+               else "heteroskedasticity-robust HC1 SE, t(n - k) interval")
     method = ("difference in differences on respondents with baseline and follow-up: "
               "mean change of trainees minus mean change of comparison staff per cohort, "
               f"averaged with weights = responding trainees per cohort; {se_kind}")
@@ -1872,7 +2143,7 @@ def estimate_behaviour_did(
         estimate=c["estimate"], se=c["se"], ci_low=c["ci_low"], ci_high=c["ci_high"],
         p_value=c["p_value"], n_obs=int(len(sub)), method=method,
         assumptions=_DID_ASSUMPTIONS + "; respondents only (effect on those who answered)",
-        confidence=confidence, df=df, statistic=c["statistic"], n_clusters=g,
+        confidence=confidence, df=c["df"], statistic=c["statistic"], n_clusters=g,
         term="att",
         details={"n_treated": int(treated.sum()), "n_comparison": int((~treated).sum()),
                  "by_cohort": by_cohort, "means": means, "statement": stmt,
@@ -1880,7 +2151,8 @@ def estimate_behaviour_did(
 
 
 def summarize_behaviour_panel(panel: pd.DataFrame, *, confidence: float = 0.95,
-                              retained_only: bool = True) -> pd.DataFrame:
+                              retained_only: bool = True,
+                              period_labels: Mapping[Any, str] | None = None) -> pd.DataFrame:
     """Tabulate mean behaviour scores by cohort, group and time (for the DiD plot).
 
     Use it to show the raw means behind :func:`estimate_behaviour_did` and to draw
@@ -1894,6 +2166,9 @@ def summarize_behaviour_panel(panel: pd.DataFrame, *, confidence: float = 0.95,
         Interval level (default 0.95).
     retained_only : bool, optional
         Use only respondents who answered the follow-up (default True, as the DiD does).
+    period_labels : mapping, optional
+        Period number → wave id (``dict(zip(frame["period"], frame["wave"]))``): adds the
+        columns ``cohort_wave`` and ``wave`` (used by :func:`plot_did_means`).
 
     Returns
     -------
@@ -1901,7 +2176,8 @@ def summarize_behaviour_panel(panel: pd.DataFrame, *, confidence: float = 0.95,
         One row per cohort, group and time: ``cohort``, ``group`` (``"trained"`` /
         ``"comparison"``), ``time`` (``"baseline"`` / ``"followup"``), ``period``,
         ``n_obs``, ``estimate`` (mean), ``sd``, ``se``, ``ci_low``, ``ci_high``
-        (t interval), ``confidence``.
+        (t interval), ``confidence``; with ``period_labels`` also ``cohort_wave`` and
+        ``wave`` (str).
 
     Raises
     ------
@@ -1945,6 +2221,12 @@ def summarize_behaviour_panel(panel: pd.DataFrame, *, confidence: float = 0.95,
     out = pd.DataFrame(rows, columns=["cohort", "group", "time", "period", "n_obs",
                                       "estimate", "sd", "se", "ci_low", "ci_high"])
     out["confidence"] = confidence
+    if period_labels is not None:
+        labels = {int(k): str(v) for k, v in period_labels.items()}
+        out["cohort_wave"] = pd.array([labels.get(int(c), str(c)) for c in out["cohort"]],
+                                      dtype="str")
+        out["wave"] = pd.array([labels.get(int(c), str(c)) for c in out["period"]],
+                               dtype="str")
     return out
 
 
@@ -2211,6 +2493,7 @@ def estimate_retention_weighted_did(
     cluster: str | None,
     confidence: float = 0.95,
     treated_filter: Mapping[str, Any] | None = None,
+    vcov: VcovKind = "CR1",
 ) -> Estimate:
     """Estimate the L3 effect over all trainees, weighting completers by 1/P(retained).
 
@@ -2234,6 +2517,10 @@ def estimate_retention_weighted_did(
         Interval level (default 0.95).
     treated_filter : mapping, optional
         Restrict the trainees, as in :func:`estimate_behaviour_did`.
+    vcov : {"CR1", "CR2"}, optional
+        Cluster-robust covariance, as in :func:`estimate_behaviour_did` (CR2 with the
+        weights, clubSandwich's default for weighted ``lm``: the weights are not taken as
+        inverse variances).
 
     Returns
     -------
@@ -2262,9 +2549,11 @@ def estimate_retention_weighted_did(
     a cluster-robust CR1 sandwich (R ``lm(weights = w)`` + ``sandwich::vcovCL(type =
     "HC1")``), **treating the weights as fixed** — the estimation of the retention model
     is ignored (for maximum-likelihood weights this tends to be conservative; Lunceford &
-    Davidian 2004). In 400 simulated worlds the 95 % interval covered the effect on all
-    trainees 94.0 % of the time at the first follow-up and 91.0 % at the second (one
-    cohort, heavier weights; 94.3 % when clustered by respondent instead of OPD).
+    Davidian 2004). In 400 simulated worlds the 95 % CR1-by-OPD interval covered
+    the effect on all trainees 94.0 % of the time at the first follow-up, 92.0 % and 91.2 %
+    per topic and 91.0 % at the second follow-up (one cohort, heavier weights); clustered
+    by respondent 94.0–95.3 %; CR2 by OPD (``vcov="CR2"``, Satterthwaite df of 2–6) was
+    conservative, 97.5–98.8 %. The training_outcomes report registers CR2.
 
     Assumptions, besides parallel trends: retention is missing at random given the
     covariates (a drop-out would have changed like a completer with the same baseline
@@ -2302,6 +2591,7 @@ def estimate_retention_weighted_did(
     tcov_t = as_tuple(treated_covariates, name="treated_covariates")
     check_columns(panel, [*cov_t, *tcov_t], role="covariate")
     confidence = check_confidence(confidence)
+    check_choice(vcov, VcovKind, name="vcov")
     sub = _filter_treated(panel, treated_filter).reset_index(drop=True)
     cohorts = sorted(sub.loc[sub["treated"].to_numpy(bool), "cohort"].unique().tolist())
     sub = sub[sub["cohort"].isin(cohorts).to_numpy()].reset_index(drop=True)
@@ -2367,15 +2657,15 @@ def estimate_retention_weighted_did(
         raise InputError(f"cohort(s) {lacking} lack responding trainees or comparison staff",
                          column="cohort", fix="a DiD needs both groups observed at follow-up")
     index, b, v, df, g = _fit_did(fit_frame, np.where(tr_fit, "T", "C"),
-                                  clusters=_clusters(fit_frame, cluster), weights=w_fit)
+                                  clusters=_clusters(fit_frame, cluster), weights=w_fit,
+                                  vcov=vcov)
     target = {int(s): float(n) for s, n in n_base_t.items()}
     c = _contrast(b, v, _did_weights(index, target, len(b)), df, confidence)
     ess = {}
     for tr, label in ((True, _TREATED_LABEL), (False, _COMPARISON_LABEL)):
         ww = w_fit[tr_fit == tr]
         ess[label] = float(ww.sum() ** 2 / (ww**2).sum())
-    se_kind = (f"cluster-robust CR1 SE by {cluster} ({g} clusters), t({g - 1}) interval"
-               if cluster else "HC1 SE, t(n - k) interval")
+    se_kind = _se_kind(cluster, g, vcov, c["df"]) if cluster else "HC1 SE, t(n - k) interval"
     preds = ", ".join(cov_t) + (f" (+ {', '.join(tcov_t)} for trainees)" if tcov_t else "")
     method = ("inverse-probability-of-retention weighted difference in differences: "
               f"logistic retention model per group on {preds or 'an intercept'}"
@@ -2394,7 +2684,7 @@ def estimate_retention_weighted_did(
         assumptions=_DID_ASSUMPTIONS + "; retention missing at random given the retention "
         "model's covariates, with every trainee having a positive chance to answer; correct "
         "logistic model",
-        confidence=confidence, df=df, statistic=c["statistic"], n_clusters=g, term="att",
+        confidence=confidence, df=c["df"], statistic=c["statistic"], n_clusters=g, term="att",
         details={"n_baseline_treated": int(n_base_t.sum()), "n_treated": int(tr_fit.sum()),
                  "n_comparison": int((~tr_fit).sum()), "n_missing_covariates": n_missing,
                  "retention_models": models, "max_weight": float(np.max(w_fit)),
@@ -2576,6 +2866,291 @@ def _did_subgroup(data: pd.DataFrame, arm: np.ndarray, in_l: np.ndarray, tr: np.
     return out
 
 
+# =========================================================================== report helpers
+def prepare_waves(data: pd.DataFrame, *, wave: str = "wave", birth_year: str = "birth_year",
+                  survey_date: str = "survey_date", edges: Sequence[int] = (30, 40, 50),
+                  period: str = "period", age_band: str = "age_band") -> pd.DataFrame:
+    """Add the numeric period and the age band that the L3 and subgroup analyses need.
+
+    Use it once on the loaded training waves (``WaveData.frame``): ``period`` is the
+    consecutive semester number of each wave id from
+    :func:`asn_research.waves.wave_index` (``2025-1`` − ``2024-1`` = 2, so a yearly
+    follow-up is ``lag=2``), never string order; ``age_band`` comes from
+    :func:`assign_age_band`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Training rows in the stored schema. Not modified.
+    wave, birth_year, survey_date : str, optional
+        The wave-id, birth-year and survey-date columns.
+    edges : sequence of int, optional
+        Age-band edges (see :func:`assign_age_band`).
+    period, age_band : str, optional
+        Names of the new columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``data`` with ``period`` (``Int64``) and ``age_band`` (str).
+
+    Raises
+    ------
+    InputError
+        If a column is missing.
+    ConfigError
+        For a wave id outside the calendar or bad ``edges``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import training
+    >>> df = pd.DataFrame({"wave": ["2024-1", "2025-1"], "birth_year": [1990, 1970],
+    ...                    "survey_date": pd.to_datetime(["2024-03-01", "2025-03-01"])})
+    >>> out = training.prepare_waves(df)
+    >>> out["period"].diff().iloc[1], out["age_band"].tolist()
+    (np.int64(2), ['30-39', '50+'])
+    """
+    check_frame(data)
+    check_columns(data, [wave, birth_year, survey_date])
+    from .waves.calendar import wave_index
+
+    out = assign_age_band(data, birth_year=birth_year, survey_date=survey_date, edges=edges,
+                          column=age_band)
+    out[period] = wave_index(out[wave].astype(str)).to_numpy()
+    out[period] = out[period].astype("Int64")
+    return out
+
+
+_ROBUSTNESS_LABELS = {
+    "did_cr1": ("DiD, CR1 menurut OPD (utama)", "DiD, CR1 by OPD (main)"),
+    "did_cr2": ("DiD, CR2 menurut OPD, df Satterthwaite", "DiD, CR2 by OPD, Satterthwaite df"),
+    "did_unit": ("DiD, CR1 menurut responden", "DiD, CR1 by respondent"),
+    "did_hc1": ("DiD, HC1 (tanpa klaster)", "DiD, HC1 (no clustering)"),
+    "mixed": ("model campuran (intersep acak OPD dan responden)",
+              "mixed model (random intercepts for OPD and respondent)"),
+    "ipw_cr2": ("DiD berbobot retensi, CR2 menurut OPD",
+                "retention-weighted DiD, CR2 by OPD"),
+    "ipw_cr1": ("DiD berbobot retensi, CR1 menurut OPD",
+                "retention-weighted DiD, CR1 by OPD"),
+}
+_TARGET_LABELS = {"respondents": ("peserta yang mengisi tindak lanjut",
+                                  "trainees who answered the follow-up"),
+                  "all": ("semua peserta", "all trainees")}
+
+
+def estimates_table(estimates: Mapping[str, Estimate], *, label: str = "analysis"
+                    ) -> pd.DataFrame:
+    """Stack :class:`~asn_research.results.Estimate` objects into one tidy table.
+
+    Use it to show several estimates of one quantity side by side (a robustness table).
+
+    Parameters
+    ----------
+    estimates : mapping of str to Estimate
+        Row label → estimate, in display order.
+    label : str, optional
+        Name of the label column (default ``"analysis"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per estimate: ``label``, ``estimate``, ``se``, ``ci_low``, ``ci_high``,
+        ``df`` (NaN for z intervals), ``p_value``, ``n_obs``, ``n_clusters`` (NaN without
+        clusters), ``confidence``, ``method``, ``assumptions``.
+
+    Raises
+    ------
+    ConfigError
+        If a value is not an Estimate.
+
+    Examples
+    --------
+    >>> from asn_research import training
+    >>> from asn_research.results import Estimate
+    >>> e = Estimate(estimate=0.3, se=0.1, ci_low=0.1, ci_high=0.5, p_value=0.01,
+    ...              n_obs=50, method="m")
+    >>> training.estimates_table({"a": e})[["analysis", "estimate", "n_obs"]]
+      analysis  estimate  n_obs
+    0        a       0.3     50
+    """
+    rows = []
+    for name, e in estimates.items():
+        if not isinstance(e, Estimate):
+            raise ConfigError(f"estimates_table takes Estimate objects; {name!r} is "
+                              f"{type(e).__name__}")
+        rows.append({label: name, "estimate": e.estimate, "se": e.se, "ci_low": e.ci_low,
+                     "ci_high": e.ci_high, "df": math.nan if e.df is None else float(e.df),
+                     "p_value": math.nan if e.p_value is None else float(e.p_value),
+                     "n_obs": int(e.n_obs),
+                     "n_clusters": math.nan if e.n_clusters is None else float(e.n_clusters),
+                     "confidence": e.confidence, "method": e.method,
+                     "assumptions": e.assumptions})
+    return pd.DataFrame(rows, columns=[label, "estimate", "se", "ci_low", "ci_high", "df",
+                                       "p_value", "n_obs", "n_clusters", "confidence",
+                                       "method", "assumptions"])
+
+
+def behaviour_robustness(
+    panel: pd.DataFrame,
+    *,
+    cluster: str,
+    unit: str,
+    covariates: Sequence[str] = ("outcome_baseline",),
+    treated_covariates: Sequence[str] = (),
+    mixed: bool = True,
+    confidence: float = 0.95,
+    lang: Literal["id", "en"] = "en",
+) -> pd.DataFrame:
+    """Estimate the L3 effect several ways, side by side (the robustness table).
+
+    Use it under the main L3 finding: the same difference in differences with CR1 by
+    ``cluster`` (the main analysis), CR2 with Satterthwaite df (few, unequal clusters),
+    clustering by respondent and no clustering; the random-intercept mixed model; and
+    the retention-weighted DiD over all trainees (CR2 and CR1 by ``cluster``).
+
+    Parameters
+    ----------
+    panel : pandas.DataFrame
+        Output of :func:`build_behaviour_panel` with ``cluster`` (and ``unit``) columns.
+    cluster : str
+        The cluster column (``"opd"``).
+    unit : str
+        The respondent column of the panel (for clustering by respondent).
+    covariates, treated_covariates : sequence of str, optional
+        Retention-model predictors (see :func:`estimate_retention_weighted_did`).
+    mixed : bool, optional
+        Fit the mixed model (default True; about a second on a few hundred pairs).
+    confidence : float, optional
+        Interval level (default 0.95).
+    lang : {"id", "en"}, optional
+        Language of the ``analysis`` and ``target`` labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per analysis: ``key`` (``did_cr1``, ``did_cr2``, ``did_unit``,
+        ``did_hc1``, ``mixed``, ``ipw_cr2``, ``ipw_cr1``), ``analysis``, ``target``
+        (whom the estimate is about), then the columns of :func:`estimates_table`.
+
+    Raises
+    ------
+    InputError
+        As the estimators.
+    ConfigError
+        For a bad option.
+
+    Notes
+    -----
+    Every row rests on parallel trends; the retention-weighted rows also assume that
+    retention depends only on the covariates. The respondent DiD rows share one point
+    estimate (only the standard error differs); with complete pairs the mixed model's
+    point estimate equals it too.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import training
+    >>> long = pd.DataFrame({"id": list(range(12)) * 2, "period": [0] * 12 + [1] * 12,
+    ...                      "group": (["trained"] * 6 + ["comparison"] * 6) * 2,
+    ...                      "score": [2.0, 2.5, 3.0, 2.0, 2.5, 3.0, 3.0, 2.5, 3.0, 2.0,
+    ...                                3.5, 2.5, 3.0, 3.0, 3.5, 2.5, 3.5, 3.5, 3.0, 2.5,
+    ...                                3.5, 2.0, 3.5, 3.0],
+    ...                      "opd": ["a", "b", "c"] * 8})
+    >>> panel = training.build_behaviour_panel(long, unit="id", period="period",
+    ...                                        group="group", outcome="score", lag=1,
+    ...                                        keep=["opd"])
+    >>> rob = training.behaviour_robustness(panel, cluster="opd", unit="id", mixed=False)
+    >>> rob["key"].tolist()
+    ['did_cr1', 'did_cr2', 'did_unit', 'did_hc1', 'ipw_cr2', 'ipw_cr1']
+    """
+    _check_panel(panel, [cluster, unit])
+    check_choice(lang, ("id", "en"), name="lang")
+    confidence = check_confidence(confidence)
+    kw = {"confidence": confidence}
+    ests: dict[str, Estimate] = {
+        "did_cr1": estimate_behaviour_did(panel, cluster=cluster, **kw),
+        "did_cr2": estimate_behaviour_did(panel, cluster=cluster, vcov="CR2", **kw),
+        "did_unit": estimate_behaviour_did(panel, cluster=unit, **kw),
+        "did_hc1": estimate_behaviour_did(panel, cluster=None, **kw),
+    }
+    if mixed:
+        ests["mixed"] = estimate_behaviour_mixed(panel, cluster=cluster, **kw)
+    ipw = {"covariates": covariates, "treated_covariates": treated_covariates,
+           "cluster": cluster, **kw}
+    ests["ipw_cr2"] = estimate_retention_weighted_did(panel, vcov="CR2", **ipw)
+    ests["ipw_cr1"] = estimate_retention_weighted_did(panel, **ipw)
+    out = estimates_table(ests, label="key")
+    i = 0 if lang == "id" else 1
+    out.insert(1, "analysis", [_ROBUSTNESS_LABELS[k][i] for k in ests])
+    out.insert(2, "target", [_TARGET_LABELS["all" if k.startswith("ipw") else
+                                            "respondents"][i] for k in ests])
+    return out
+
+
+def label_levels(table: pd.DataFrame, *, instrument: Any, lang: Literal["id", "en"] = "id",
+                 variable: str = "variable", level: str = "level",
+                 column: str = "level_label") -> pd.DataFrame:
+    """Add the answer label of each subgroup level (``sex`` 1 → "Laki-laki") to a table.
+
+    Use it on the heterogeneity tables of :func:`compare_gain_subgroups` and
+    :func:`compare_did_subgroups` before showing them: levels of select-one fields get
+    the instrument's label in ``lang``; other levels (age bands, codes without a label)
+    are kept as they are.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table with a variable-name and a level column (levels as str). Not modified.
+    instrument : asn_research.instruments.Instrument
+        The questionnaire (``load_instrument("training")``).
+    lang : {"id", "en"}, optional
+    variable, level : str, optional
+        The columns naming the field and its level.
+    column : str, optional
+        The new column (default ``"level_label"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``table`` with ``column`` (str).
+
+    Raises
+    ------
+    InputError
+        If a column is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import training
+    >>> from asn_research.instruments import load_instrument
+    >>> t = pd.DataFrame({"variable": ["sex", "age_band"], "level": ["2", "<30"]})
+    >>> training.label_levels(t, instrument=load_instrument("training"),
+    ...                       lang="en")["level_label"].tolist()
+    ['Female', '<30']
+    """
+    check_frame(table, name="table")
+    check_columns(table, [variable, level])
+    check_choice(lang, ("id", "en"), name="lang")
+    names = set(instrument.field_names)
+    cache: dict[str, dict[str, str]] = {}
+
+    def lookup(var: str) -> dict[str, str]:
+        if var not in cache:
+            cache[var] = {}
+            if var in names and instrument.field(var).list_name:
+                for c in instrument.choice_list(instrument.field(var).list_name).choices:
+                    cache[var][str(c.value)] = c.label(lang)
+        return cache[var]
+
+    out = table.copy()
+    labels = [None if pd.isna(lv) else lookup(str(var)).get(str(lv), str(lv))
+              for var, lv in zip(out[variable], out[level], strict=True)]
+    out[column] = pd.array(labels, dtype="str")
+    return out
+
+
 # =========================================================================== plots
 def plot_reaction(summary: pd.DataFrame, *, codes: Sequence[int] | None = None,
                   labels: Mapping[Any, str] | None = None, ax: Axes | None = None) -> Axes:
@@ -2730,7 +3305,8 @@ def plot_gains(data: pd.DataFrame, *, pre: str, post: str, by: str | None = None
     return ax
 
 
-def plot_did_means(means: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
+def plot_did_means(means: pd.DataFrame, *, period_labels: Mapping[Any, str] | None = None,
+                   ax: Axes | None = None) -> Axes:
     """Draw mean behaviour scores at baseline and follow-up for trainees and comparison.
 
     Parameters
@@ -2738,6 +3314,10 @@ def plot_did_means(means: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     means : pandas.DataFrame
         Output of :func:`summarize_behaviour_panel` (rows with ``suppressed == True``
         are skipped).
+    period_labels : mapping, optional
+        Tick label per period number, e.g. the wave ids
+        (``dict(zip(frame["period"], frame["wave"]))``); default the table's ``wave`` and
+        ``cohort_wave`` columns when present, else the numbers.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
 
@@ -2772,14 +3352,26 @@ def plot_did_means(means: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         rows = rows[~rows["suppressed"].fillna(False).astype(bool)]
     if ax is None:
         _, ax = plt.subplots()
-    for i, ((cohort, grp), cell) in enumerate(rows.groupby(["cohort", "group"], sort=True)):
+    if period_labels is None and {"wave", "cohort_wave"} <= set(rows.columns):
+        period_labels = dict(zip(rows["period"].tolist(), rows["wave"].tolist(), strict=True))
+        period_labels.update(zip(rows["cohort"].tolist(), rows["cohort_wave"].tolist(),
+                                 strict=True))
+    series = list(rows.groupby(["cohort", "group"], sort=True))
+    for i, ((cohort, grp), cell) in enumerate(series):
         cell = cell.sort_values("period")
         y = cell["estimate"].to_numpy(float)
         err = np.vstack([y - cell["ci_low"].to_numpy(float), cell["ci_high"].to_numpy(float) - y])
-        ax.errorbar(cell["period"].to_numpy(float), y, yerr=err, marker="o", capsize=3,
+        dodge = 0.04 * (i - (len(series) - 1) / 2)  # overlapping cohorts stay readable
+        ax.errorbar(cell["period"].to_numpy(float) + dodge, y, yerr=err, marker="o", capsize=3,
                     linestyle="-" if grp == _TREATED_LABEL else "--",
-                    color=f"C{i // 2}", label=f"{grp}, cohort {cohort}")
-    ax.set_xlabel("period")
+                    color=f"C{i // 2}", label=f"{grp}, cohort "
+                    f"{(period_labels or {}).get(cohort, cohort)}")
+    if period_labels:
+        ticks = sorted({int(v) for v in rows["period"].tolist()})
+        ax.set_xticks(ticks, [str(period_labels.get(t, t)) for t in ticks])
+        ax.set_xlabel("wave")
+    else:
+        ax.set_xlabel("period")
     ax.set_ylabel("mean behaviour score")
     ax.legend(frameon=False)
     return ax

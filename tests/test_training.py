@@ -1,12 +1,15 @@
 """Tests of asn_research.training: R goldens, recovery of planted effects, errors, invariants.
 
 Golden values: tests/reference/training/ (training_golden.R on the synthetic paired.csv and
-panel_long.csv; see PROVENANCE.md). Recovery: the simulated world of seed 2026 (size small)
-and its truth.json values.
+panel_long.csv; see PROVENANCE.md). Recovery: the session's ingested demo store (seed 2026,
+size small: pseudonymized, typed, scored, ~1.5 % of rows quarantined) and its truth.json
+values, with the intervals the training_outcomes report registers. Monte Carlo coverage:
+benchmarks/coverage_training.py (its committed results are checked here).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -29,6 +32,9 @@ RTOL_EFFECTSIZE = 1e-6  # effectsize's own ncp CI uses optim(abstol = 1e-9): ~2e
 RTOL_MIXED = 1e-6  # REML optimum of statsmodels (Powell) vs lme4 (bobyqa, rhoend 2e-10)
 ATOL_MIXED_CI = 1e-6  # CI bounds near 0 (lag 4): absolute, on the 1-5 scale
 RTOL_VARCOMP, ATOL_VARCOMP = 1e-4, 1e-8  # variance components: flat REML surface
+RTOL_IPW = 1e-9  # IPW: Newton logit (statsmodels) vs IRLS (glm, epsilon 1e-14); observed ~1e-14
+COVERAGE_BAND = (0.93, 0.97)  # the issue's requirement for the registered L2 gain and L3 DiD
+COVERAGE = Path(__file__).parents[1] / "benchmarks" / "results" / "coverage_training.json"
 
 GAIN_STATS = [
     "n_obs", "n_incomplete", "estimate", "se", "ci_low", "ci_high", "t", "df", "p_value",
@@ -36,7 +42,10 @@ GAIN_STATS = [
     "cohens_dz", "hedges_gz", "wilcoxon_v", "wilcoxon_p", "n_nonzero", "rank_biserial",
     "rank_biserial_ci_low", "rank_biserial_ci_high", "normalized_gain", "normalized_gain_se",
     "normalized_gain_ci_low", "normalized_gain_ci_high", "se_measurement",
-    "measurement_ci_low", "measurement_ci_high",
+    "measurement_ci_low", "measurement_ci_high", "pre_se_measurement",
+    "pre_measurement_ci_low", "pre_measurement_ci_high", "post_se_measurement",
+    "post_measurement_ci_low", "post_measurement_ci_high", "normalized_gain_se_measurement",
+    "normalized_gain_measurement_ci_low", "normalized_gain_measurement_ci_high",
 ]
 NCP_STATS = ["cohens_dz_ci_low", "cohens_dz_ci_high", "hedges_gz_ci_low", "hedges_gz_ci_high"]
 KEEP = ["opd", "l2_pre_pct", "sex", "training_topic"]
@@ -67,23 +76,11 @@ def panels(long) -> dict[int, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def world():
-    """Training waves of the simulated world (seed 2026, small), scored, with a period.
-
-    TODO(lead): switch to the session fixture ``training_waves`` once conftest has it.
-    """
-    from asn_research.instruments import load_instrument
-    from asn_research.scales import score_instrument
-    from asn_research.simulate import simulate_frames
-
-    w = simulate_frames(seed=2026, size="small")
-    tr = w.training
-    tr = pd.concat([tr, score_instrument(tr, load_instrument("training"),
-                                         scales=["reaction", "behaviour"])], axis=1)
-    year, sem = tr["wave"].str.slice(0, 4).astype(int), tr["wave"].str.slice(5, 6).astype(int)
-    tr["period"] = 2 * (year - 2024) + (sem - 1)  # semester index, as waves.wave_index
-    truth = {k: v["value"] for k, v in w.truth["estimands"].items()}
-    return tr, truth
+def world(training_waves, demo_store):
+    """The demo store's training waves (stored schema, scored) with period and age band."""
+    frame = training.prepare_waves(training_waves.frame)
+    truth = {k: v["value"] for k, v in demo_store.truth["estimands"].items()}
+    return frame, truth
 
 
 def _close(value, ref, rtol, atol=0.0):
@@ -276,6 +273,27 @@ def test_did_subgroups_match_r(panels, golden, lag, adjust, col):
         _close(row["p_adjusted"], golden[(case, col)], RTOL_CLOSED)
 
 
+@pytest.mark.parametrize("lag", [2, 4])
+def test_cr2_matches_clubsandwich(panels, golden, lag):
+    """CR2 (Bell-McCaffrey) + Satterthwaite df: clubSandwich vcovCR / Wald_test(HTZ)."""
+    p = panels[lag]
+    cases = {
+        f"did_cr2.lag{lag}": training.estimate_behaviour_did(p, cluster="opd", vcov="CR2"),
+        f"did_cr2.lag{lag}.communication": training.estimate_behaviour_did(
+            p, cluster="opd", vcov="CR2", treated_filter={"training_topic": "communication"}),
+        f"ipw_cr2.lag{lag}": training.estimate_retention_weighted_did(
+            p, covariates=["outcome_baseline"], treated_covariates=["l2_pre_pct"],
+            cluster="opd", vcov="CR2"),
+    }
+    for key, est in cases.items():
+        rtol = RTOL_IPW if key.startswith("ipw") else RTOL_CLOSED
+        for stat in ("estimate", "se", "df", "ci_low", "ci_high", "p_value"):
+            _close(getattr(est, stat), golden[(key, stat)], rtol)
+        assert "CR2 (Bell-McCaffrey)" in est.method and "CR1" not in est.method
+    cr1 = training.estimate_behaviour_did(p, cluster="opd")
+    assert cases[f"did_cr2.lag{lag}"].df < cr1.df  # few, unequal clusters: small df
+
+
 def test_wilcoxon_agrees_with_scipy(paired):
     from scipy import stats
 
@@ -287,49 +305,58 @@ def test_wilcoxon_agrees_with_scipy(paired):
 
 
 # ----------------------------------------------------------------------------- 2. recovery
-def test_l1_l2_truth_inside_ci(world):
+UNIT = "respondent_key"  # the stored pseudonym
+IPW_KW = {"covariates": ["outcome_baseline"], "treated_covariates": ["l2_pre_pct"],
+          "cluster": "opd", "vcov": "CR2"}  # as the report registers them
+
+
+def test_l1_l2_truth_inside_registered_ci(world):
     tr, truth = world
     items = [f"rx_{i}" for i in range(1, 6)]
     found: dict[str, Estimate] = {}
     for by in (None, "training_topic"):
         rx = training.summarize_reaction(tr, items=items, scale="reaction", by=by)
         found |= training.reaction_findings(rx, by=by)
-        gains = training.learning_gain(tr, pre="l2_pre_pct", post="l2_post_pct", by=by)
-        found |= training.gain_findings(gains, by=by)
+        gains = training.learning_gain(tr, pre="l2_pre_pct", post="l2_post_pct", by=by,
+                                       n_questions=40)
+        found |= training.gain_findings(gains, by=by)  # measurement-error intervals
     assert len(found) == 15 and set(found) <= set(truth)
     for eid, est in found.items():
         assert est.ci_low <= truth[eid] <= est.ci_high, (eid, est.ci_low, truth[eid], est.ci_high)
         assert est.method and est.assumptions and est.details["statement"]
+    gain = found["training.l2.gain_mean"]
+    assert gain.details["interval"] == "measurement"
+    lo_t, hi_t = gain.details["other_ci"]  # the paired-t interval is wider
+    assert lo_t < gain.ci_low < gain.ci_high < hi_t
 
 
-def test_l3_truth_inside_ci(world):
+def test_l3_truth_inside_registered_ci(world):
     tr, truth = world
-    p1 = training.build_behaviour_panel(tr, unit="person_id", period="period", group="group",
+    p1 = training.build_behaviour_panel(tr, unit=UNIT, period="period", group="group",
                                         outcome="behaviour", lag=2, keep=KEEP)
-    p2 = training.build_behaviour_panel(tr, unit="person_id", period="period", group="group",
+    p2 = training.build_behaviour_panel(tr, unit=UNIT, period="period", group="group",
                                         outcome="behaviour", lag=4, keep=KEEP)
-    kw = {"covariates": ["outcome_baseline"], "treated_covariates": ["l2_pre_pct"],
-          "cluster": "opd"}
     checks = {
         "training.l3.att_behaviour.respondents": training.estimate_behaviour_did(p1,
                                                                                  cluster="opd"),
-        "training.l3.att_behaviour": training.estimate_retention_weighted_did(p1, **kw),
-        "training.l3.att_behaviour.followup2": training.estimate_retention_weighted_did(p2,
-                                                                                       **kw),
+        "training.l3.att_behaviour": training.estimate_retention_weighted_did(p1, **IPW_KW),
+        "training.l3.att_behaviour.followup2": training.estimate_retention_weighted_did(
+            p2, **IPW_KW),
     }
     for topic in ("communication", "digital_services"):
         checks[f"training.l3.att_behaviour.{topic}"] = training.estimate_retention_weighted_did(
-            p1, treated_filter={"training_topic": topic}, **kw)
+            p1, treated_filter={"training_topic": topic}, **IPW_KW)
     for eid, est in checks.items():
         assert est.ci_low <= truth[eid] <= est.ci_high, (eid, est.ci_low, truth[eid], est.ci_high)
-    # the respondents' DiD counts every trainee who answered the first follow-up
     resp = checks["training.l3.att_behaviour.respondents"]
-    assert resp.details["n_treated"] == 146 and resp.n_clusters >= 20
+    assert resp.n_clusters >= 20 and resp.df == resp.n_clusters - 1
+    # the responding trainees are the trainees whose follow-up row was stored
+    assert resp.details["n_treated"] == int(p1.loc[p1["treated"], "retained"].sum())
 
 
 def test_attrition_shows_low_pretest_scorers_drop_out(world):
     tr, _ = world
-    panel = training.build_behaviour_panel(tr, unit="person_id", period="period", group="group",
+    panel = training.build_behaviour_panel(tr, unit=UNIT, period="period", group="group",
                                            outcome="behaviour", lag=2, keep=KEEP)
     res = training.compare_attrition(panel, variables=["l2_pre_pct"])
     row = res.iloc[0]
@@ -339,7 +366,7 @@ def test_attrition_shows_low_pretest_scorers_drop_out(world):
 def test_naive_post_only_comparison_is_biased_but_did_is_not(world):
     """Trainees are nominated from weaker staff: follow-up levels understate the effect."""
     tr, truth = world
-    panel = training.build_behaviour_panel(tr, unit="person_id", period="period", group="group",
+    panel = training.build_behaviour_panel(tr, unit=UNIT, period="period", group="group",
                                            outcome="behaviour", lag=2, keep=KEEP)
     done = panel[panel["retained"]]
     naive = (done.loc[done["treated"], "outcome_followup"].mean()
@@ -347,6 +374,28 @@ def test_naive_post_only_comparison_is_biased_but_did_is_not(world):
     did = training.estimate_behaviour_did(panel, cluster="opd")
     target = truth["training.l3.att_behaviour.respondents"]
     assert abs(naive - target) > 2 * abs(did.estimate - target)
+
+
+def test_committed_monte_carlo_meets_the_coverage_band():
+    """benchmarks/results/coverage_training.json: the registered intervals' coverage.
+
+    The issue requires 93-97 % for the L2 gain and the L3 DiD; the other registered L2
+    intervals are held to the same band, the L1 t interval and the retention-weighted CR2
+    intervals only to "not below 93 %" (they are conservative by design, see the report).
+    """
+    doc = json.loads(COVERAGE.read_text(encoding="utf-8"))
+    assert doc["reps_ok"] >= 200 and not doc["failures"]
+    est = doc["estimands"]
+    assert set(doc["registered"]) == {k for k, v in est.items() if v["registered"]}
+    lo, hi = COVERAGE_BAND
+    for eid in doc["registered"]:
+        cov = est[eid]["coverage"]
+        if eid.startswith("training.l2.") or eid == "training.l3.att_behaviour.respondents":
+            assert lo <= cov <= hi, (eid, cov)
+        else:
+            assert cov >= lo, (eid, cov)
+    # the decision documented in learning_gain: the paired-t interval over-covers
+    assert est["training.l2.gain_mean [sampling CI]"]["coverage"] > hi
 
 
 # ----------------------------------------------------------------------------- 3. errors
@@ -516,7 +565,7 @@ def test_subgroup_tables_mark_small_cells(world):
     assert res.loc[small, ["estimate", "p_value", "p_adjusted"]].isna().all().all()
     assert (res.loc[res["tested"], "p_adjusted"] >= res.loc[res["tested"], "p_value"]).all()
     assert res["n_tests"].iloc[0] == res["tested"].sum()
-    panel = training.build_behaviour_panel(tr, unit="person_id", period="period",
+    panel = training.build_behaviour_panel(tr, unit=UNIT, period="period",
                                            group="group", outcome="behaviour", lag=2,
                                            keep=KEEP)
     did = training.compare_did_subgroups(panel, by="opd", cluster="opd")
@@ -580,6 +629,11 @@ def test_plots_return_axes_and_skip_suppressed(paired, panels):
     assert set(means["period"]) == {0, 2, 4}
     ax = training.plot_did_means(means)
     assert len(ax.containers) == 4  # two cohorts x two groups
+    labelled = training.summarize_behaviour_panel(
+        panels[2], period_labels={0: "2024-1", 2: "2025-1", 4: "2026-1"})
+    assert labelled["wave"].tolist()[:2] == ["2024-1", "2025-1"]
+    ax = training.plot_did_means(labelled)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2024-1", "2025-1", "2026-1"]
     plt.close("all")
 
 
@@ -601,6 +655,102 @@ def test_same_numbers_on_nullable_store_dtypes(paired, long, panels):
     np.testing.assert_allclose(x["estimate"], y["estimate"], rtol=1e-12)
 
 
+def test_gain_findings_interval_choice(paired):
+    gains = training.learning_gain(paired, pre="l2_pre_pct", post="l2_post_pct", n_questions=40)
+    meas = training.gain_findings(gains)
+    samp = training.gain_findings(gains, interval="sampling")
+    row = gains.iloc[0]
+    g = meas["training.l2.gain_mean"]
+    assert (g.ci_low, g.ci_high, g.se) == (row["measurement_ci_low"], row["measurement_ci_high"],
+                                           row["se_measurement"])
+    assert samp["training.l2.gain_mean"].ci_low == row["ci_low"]
+    assert g.p_value == samp["training.l2.gain_mean"].p_value == row["p_value"]
+    pre = meas["training.l2.pre_mean"]
+    assert (pre.ci_low, pre.ci_high) == (row["pre_measurement_ci_low"],
+                                         row["pre_measurement_ci_high"])
+    ng = meas["training.l2.normalized_gain"]
+    assert ng.ci_low == row["normalized_gain_measurement_ci_low"]
+    assert "Lord 1965" in g.method and "conditional on the trainees" in g.assumptions
+    assert "not an effect" in g.assumptions and "not an effect" in ng.assumptions
+    no_k = training.learning_gain(paired, pre="l2_pre_pct", post="l2_post_pct")
+    with pytest.raises(InputError, match="n_questions"):
+        training.gain_findings(no_k)
+    with pytest.raises(ConfigError, match="'measurement', 'sampling'"):
+        training.gain_findings(gains, interval="bootstrap")
+
+
+def test_vcov_option_is_checked(panels):
+    with pytest.raises(ConfigError, match="'CR1', 'CR2'"):
+        training.estimate_behaviour_did(panels[2], cluster="opd", vcov="CR3")
+    hc = training.estimate_behaviour_did(panels[2], cluster=None, vcov="CR2")  # no clusters
+    assert hc.n_clusters is None and "HC1" in hc.method
+
+
+def test_prepare_waves_counts_semesters_from_the_calendar():
+    df = pd.DataFrame({"wave": ["2025-1", "2024-1", "2026-1", "2024-2"],
+                       "birth_year": [1990, 1980, 1960, 2000],
+                       "survey_date": pd.to_datetime(["2025-02-01", "2024-02-01", "2026-02-01",
+                                                      "2024-08-01"])})
+    out = training.prepare_waves(df)
+    per = out["period"].astype(int)
+    assert (per - per.min()).tolist() == [2, 0, 4, 1]  # one year = 2 semesters
+    assert out["age_band"].tolist() == ["30-39", "40-49", "50+", "<30"]
+    assert "period" not in df
+    with pytest.raises(ConfigError):
+        training.prepare_waves(df.assign(wave=["2025-13", "2024-1", "2026-1", "2024-2"]))
+
+
+def test_followup_cohorts_and_threshold_shares(world):
+    tr, _ = world
+    kw = {"unit": UNIT, "period": "period", "group": "group"}
+    base = int(tr["period"].min())
+    assert training.followup_cohorts(tr, lag=2, **kw) == [base, base + 2]
+    assert training.followup_cohorts(tr, lag=4, **kw) == [base]
+    assert training.followup_cohorts(tr[tr["wave"] != "2026-1"], lag=4, **kw) == []
+    share = training.estimate_threshold_share(tr, score=["l2_pre_pct", "l2_post_pct"],
+                                              threshold=70, by="training_topic")
+    assert share["score"].tolist() == ["l2_pre_pct"] * 2 + ["l2_post_pct"] * 2
+    pre, post = share.groupby("score", sort=False)["estimate"].mean()
+    assert post > pre  # more trainees reach the threshold after the training
+
+
+def test_robustness_table_and_estimates_table(world):
+    tr, _ = world
+    panel = training.build_behaviour_panel(tr, unit=UNIT, period="period", group="group",
+                                           outcome="behaviour", lag=2, keep=KEEP)
+    rob = training.behaviour_robustness(panel, cluster="opd", unit=UNIT,
+                                        treated_covariates=["l2_pre_pct"], mixed=False)
+    assert rob["key"].tolist() == ["did_cr1", "did_cr2", "did_unit", "did_hc1", "ipw_cr2",
+                                   "ipw_cr1"]
+    main = training.estimate_behaviour_did(panel, cluster="opd")
+    r = rob.set_index("key")
+    assert r.loc["did_cr1", "ci_low"] == main.ci_low
+    assert np.allclose(r.loc[["did_cr1", "did_cr2", "did_unit", "did_hc1"], "estimate"],
+                       main.estimate, rtol=1e-12)
+    assert r.loc["did_cr2", "ci_high"] - r.loc["did_cr2", "ci_low"] > main.ci_high - main.ci_low
+    assert r.loc["ipw_cr2", "estimate"] == r.loc["ipw_cr1", "estimate"]
+    assert r.loc["ipw_cr2", "target"] == "all trainees" and math.isnan(r.loc["did_hc1",
+                                                                             "n_clusters"])
+    rob_id = training.behaviour_robustness(panel, cluster="opd", unit=UNIT, mixed=False,
+                                           lang="id")
+    assert rob_id["analysis"].iloc[0].startswith("DiD, CR1 menurut OPD")
+    with pytest.raises(ConfigError, match="Estimate"):
+        training.estimates_table({"x": 1.0})
+
+
+def test_label_levels_uses_the_instrument():
+    from asn_research.instruments import load_instrument
+
+    t = pd.DataFrame({"variable": ["sex", "sex", "training_topic", "age_band", "opd"],
+                      "level": ["1", "2", "digital_services", "50+", "dinkes"]})
+    inst = load_instrument("training")
+    out = training.label_levels(t, instrument=inst, lang="id")
+    assert out["level_label"].tolist()[:4] == ["Laki-laki", "Perempuan", "Layanan digital",
+                                               "50+"]
+    assert out["level_label"].iloc[4] == inst.choices_of("opd").label_of("dinkes", "id")
+    assert "level_label" not in t
+
+
 def test_statements_follow_the_interval():
     long = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6], "period": [0, 1] * 6,
                          "group": ["trained"] * 6 + ["comparison"] * 6,
@@ -613,6 +763,6 @@ def test_statements_follow_the_interval():
     assert "parallel trends" in est.details["statement"] and "parallel trends" in est.assumptions
     gains = training.learning_gain(pd.DataFrame({"pre": [40.0, 50, 60, 55],
                                                  "post": [70.0, 75, 90, 80]}),
-                                   pre="pre", post="post")
+                                   pre="pre", post="post", n_questions=40)
     stmt = training.gain_findings(gains)["training.l2.gain_mean"].details["statement"]
     assert "higher" in stmt and "compatible" not in stmt and "not how much" in stmt

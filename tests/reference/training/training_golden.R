@@ -7,13 +7,15 @@
 # Not run by the test suite (R is not on CI); tests/test_training.py reads the CSV.
 #
 # Packages: stats (t.test, wilcox.test, prop.test, binom.test, glm, lm, p.adjust),
-# effectsize (cohens_d, hedges_g, rank_biserial), sandwich (vcovCL, vcovHC), lme4 (lmer).
+# effectsize (cohens_d, hedges_g, rank_biserial), sandwich (vcovCL, vcovHC), lme4 (lmer),
+# clubSandwich (linear_contrast with vcov = "CR2", Satterthwaite df).
 # The baseline/follow-up panel is built here from the long file by our own R code.
 
 suppressPackageStartupMessages({
   library(effectsize)
   library(sandwich)
   library(lme4)
+  library(clubSandwich)
 })
 
 fmt <- function(x) sprintf("%.17g", x)
@@ -103,6 +105,20 @@ gain_case <- function(case, d, conf) {
   add(case, "se_measurement", se_m)
   add(case, "measurement_ci_low", mean(post - pre) - z * se_m)
   add(case, "measurement_ci_high", mean(post - pre) + z * se_m)
+  # the same error model for the pre- and post-test means and for <g> (delta method;
+  # the two tests' measurement errors are independent)
+  v_pre <- sum(100^2 * (pre / 100) * (1 - pre / 100) / (40 - 1)) / n^2
+  v_post <- sum(100^2 * (post / 100) * (1 - post / 100) / (40 - 1)) / n^2
+  add(case, "pre_se_measurement", sqrt(v_pre))
+  add(case, "pre_measurement_ci_low", a - z * sqrt(v_pre))
+  add(case, "pre_measurement_ci_high", a + z * sqrt(v_pre))
+  add(case, "post_se_measurement", sqrt(v_post))
+  add(case, "post_measurement_ci_low", b - z * sqrt(v_post))
+  add(case, "post_measurement_ci_high", b + z * sqrt(v_post))
+  se_gm <- sqrt(grad[1]^2 * v_pre + grad[2]^2 * v_post)
+  add(case, "normalized_gain_se_measurement", se_gm)
+  add(case, "normalized_gain_measurement_ci_low", g - z * se_gm)
+  add(case, "normalized_gain_measurement_ci_high", g + z * se_gm)
 }
 
 gain_case("gain.all", paired, 0.95)
@@ -241,7 +257,26 @@ did <- function(d, arm_t, arm_c, target, cluster = TRUE, w = NULL) {
     L[paste0("cell", s, "|", arm_t)] <- L[paste0("cell", s, "|", arm_t)] + target[[s]] / tot
     L[paste0("cell", s, "|", arm_c)] <- L[paste0("cell", s, "|", arm_c)] - target[[s]] / tot
   }
-  list(res = contrast(b, V, L, df), df = df, b = b, V = V, fit = fit)
+  list(res = contrast(b, V, L, df), df = df, b = b, V = V, fit = fit, L = L)
+}
+
+# CR2 (Bell-McCaffrey) with Satterthwaite df for the same contrast (clubSandwich). For one
+# constraint the HTZ Wald test is the Satterthwaite t test (same df; checked against
+# linear_contrast on unweighted fits); linear_contrast itself fails on weighted lm fits in
+# clubSandwich 0.5.8 ("'list' object cannot be coerced to type 'integer'"), so the
+# interval is built here from the CR2 covariance and the HTZ df.
+cr2 <- function(r, d, case) {
+  L <- matrix(unname(r$L), nrow = 1)
+  V <- vcovCR(r$fit, cluster = factor(d$opd), type = "CR2")
+  se <- sqrt(drop(L %*% as.matrix(V) %*% t(L)))
+  wt <- Wald_test(r$fit, constraints = L, vcov = V, test = "HTZ")
+  est <- sum(L * coef(r$fit))
+  add(case, "estimate", est)
+  add(case, "se", se)
+  add(case, "df", wt$df_denom)
+  add(case, "ci_low", est - qt(0.975, wt$df_denom) * se)
+  add(case, "ci_high", est + qt(0.975, wt$df_denom) * se)
+  add(case, "p_value", wt$p_val)
 }
 
 add_res <- function(case, r, df = NULL, n = NULL, g = NULL) {
@@ -276,6 +311,8 @@ for (lag in c(2, 4)) {
   n_tc <- table(dc$cohort[dc$treated == 1])
   rc <- did(dc, "T", "C", setNames(as.numeric(n_tc), names(n_tc)))
   add_res(paste0("did.", tag, ".communication"), rc$res, rc$df, nrow(dc))
+  cr2(r, d, paste0("did_cr2.", tag))
+  cr2(rc, dc, paste0("did_cr2.", tag, ".communication"))
 
   # mixed model, REML: cell means with random intercepts for OPD and respondent-cohort
   m_long <- rbind(
@@ -345,6 +382,7 @@ for (lag in c(2, 4)) {
   rw <- did(dw, "T", "C", setNames(as.numeric(n_bt), names(n_bt)), w = dw$w)
   add_res(paste0("ipw.", tag), rw$res, rw$df, nrow(dw))
   add(paste0("ipw.", tag), "max_weight", max(dw$w))
+  cr2(rw, dw, paste0("ipw_cr2.", tag))
 
   # DiD heterogeneity: sex (comparison split by sex) and topic (whole comparison group)
   hp <- c()
