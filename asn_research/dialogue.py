@@ -5,10 +5,13 @@ several waves, and open dialogues on the merit system reach OPDs in a staggered,
 way. This module turns such a long panel (one row per respondent and wave) into evidence:
 
 * **measurement** — item statistics and reliability per wave, per-wave one-factor loadings
-  with their congruence across waves (:func:`item_statistics`, :func:`reliability_by_wave`,
-  :func:`loadings_by_wave`), descriptives by OPD and wave (:func:`descriptives`);
+  with their congruence across waves, configural and metric invariance by multi-group CFA
+  (:func:`item_statistics`, :func:`reliability_by_wave`, :func:`loadings_by_wave`,
+  :func:`measurement_invariance`, :func:`measurement_table`), descriptives by OPD and wave
+  (:func:`descriptives`);
 * **the main estimate** — a heterogeneity-robust (Callaway–Sant'Anna) event study with the
-  average effect on the exposed (:func:`event_study`), beside the plain two-way fixed
+  average effect on the exposed and small-sample (CR2, Satterthwaite df, HTZ) inference
+  for few, unequal clusters (:func:`event_study`), beside the plain two-way fixed
   effects regression (:func:`did`) and its few-cluster inference (CR2 Bell–McCaffrey with
   Satterthwaite df, wild cluster bootstrap: :func:`twfe_cr2`,
   :func:`wild_cluster_bootstrap`, :func:`few_cluster_inference`), a false-timing placebo
@@ -18,9 +21,11 @@ way. This module turns such a long panel (one row per respondent and wave) into 
   covariate balance (:func:`balance_table`), inverse-probability and doubly robust
   weighting (:func:`ipw_att`) and ANCOVA on the baseline outcome (:func:`ancova`), on a
   follow-up frame (:func:`followup_frame`);
-* **reporting helpers** — every estimate side by side (:func:`robustness_table`) and
-  findings under the estimand catalogue's ids with wording that matches the design's
-  strength (:func:`findings`).
+* **reporting helpers** — the analysis panel (:func:`prepare_panel`,
+  :func:`selection_frame`), every estimate side by side (:func:`robustness_table`,
+  :func:`att_table`), figures (:func:`plot_event_study`, :func:`plot_estimates`), column
+  headers (:func:`column_labels`) and findings under the estimand catalogue's ids with
+  wording that matches the design's strength (:func:`findings`).
 
 Every public function takes a DataFrame and column names (keyword-only), never modifies the
 data, and returns a tidy DataFrame, an :class:`~asn_research.results.Estimate` or an
@@ -45,11 +50,12 @@ Examples
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 import math
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -68,9 +74,12 @@ __all__ = [
     "BootstrapWeights",
     "ControlGroup",
     "EventStudyResult",
+    "VcovType",
     "WeightingMethod",
     "ancova",
+    "att_table",
     "balance_table",
+    "column_labels",
     "descriptives",
     "did",
     "dose_response",
@@ -83,11 +92,17 @@ __all__ = [
     "ipw_att",
     "item_statistics",
     "loadings_by_wave",
+    "measurement_invariance",
+    "measurement_table",
     "mixed_model",
     "naive_difference",
     "placebo",
+    "plot_estimates",
+    "plot_event_study",
+    "prepare_panel",
     "reliability_by_wave",
     "robustness_table",
+    "selection_frame",
     "twfe_cr2",
     "wild_cluster_bootstrap",
 ]
@@ -102,6 +117,9 @@ BasePeriod = Literal["varying", "universal"]
 
 BootstrapWeights = Literal["rademacher", "webb"]
 """Auxiliary weights of the wild cluster bootstrap."""
+
+VcovType = Literal["CR2", "CR1"]
+"""Cluster-robust variance of the event study: CR2 with Satterthwaite df, or CR1."""
 
 WeightingMethod = Literal["ipw", "dr"]
 """Inverse-probability weighting, or its doubly robust (weighted regression) variant."""
@@ -119,6 +137,10 @@ _TWFE_ASSUMPTION = (
     _PT_ASSUMPTION + "; in addition a constant effect across cohorts and event times "
     "(otherwise the TWFE weights can be negative and the estimate is biased)"
 )
+_PT_ID = ("tren paralel antara peserta dialog dan pegawai pembanding tanpa dialog, dan "
+          "tidak ada antisipasi sebelum dialog pertama")
+_PT_EN = ("parallel trends between attendees and comparison staff without dialogues, and "
+          "no anticipation before the first dialogue")
 _SOO_ASSUMPTION = (
     "selection on observables: given the covariates, exposure is unrelated to the "
     "outcome without dialogues; overlap (every exposed respondent has comparable "
@@ -136,6 +158,36 @@ def _quiet() -> Iterator[None]:
         warnings.simplefilter("ignore")
         with contextlib.redirect_stdout(io.StringIO()):
             yield
+
+
+@functools.cache
+def _blas_threads() -> Any:
+    """A threadpoolctl controller of the loaded BLAS libraries (numpy's and scipy's)."""
+    try:
+        import scipy.linalg  # noqa: F401  (load scipy's OpenBLAS before taking stock)
+        import scipy.optimize  # noqa: F401
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl comes with the scientific stack
+        return None
+    return ThreadpoolController()
+
+
+def _one_blas_thread(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``fn``'s small dense linear algebra on one BLAS thread.
+
+    The matrices here are small (a cluster's rows, a dozen covariates); OpenBLAS's threads
+    only add synchronisation, and on a busy two-core machine they made the robustness
+    table 8× slower (measured: 16 s vs 2 s warm). One thread changes no result.
+    """
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        controller = _blas_threads()
+        if controller is None:  # pragma: no cover
+            return fn(*args, **kwargs)
+        with controller.limit(limits=1, user_api="blas"):
+            return fn(*args, **kwargs)
+
+    return wrapper
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
@@ -259,6 +311,39 @@ def _twfe(y: np.ndarray, d: np.ndarray, unit: np.ndarray, time: np.ndarray,
                  int(time.max()) + 1)
 
 
+def _feols_cr1(fe: pd.DataFrame, regressors: Sequence[str]) -> tuple[float, float]:
+    """First coefficient and its CR1 SE of ``y ~ regressors | u + t``, clustered by ``c``.
+
+    With every unit inside one cluster (the usual panel) this is computed exactly by
+    Frisch–Waugh–Lovell on the unbalanced panel with fixest's default small-sample
+    factor ``G/(G − 1)·(n − 1)/(n − K)``, K = regressors + time effects (unit effects
+    nested in clusters are not counted) — identical to ``pyfixest.feols(...,
+    vcov={"CRV1": "c"})`` (tested), without its seconds of first-call compilation.
+    Otherwise ``pyfixest.feols`` is called.
+    """
+    nested = bool((fe.groupby("u")["c"].nunique() == 1).all())
+    if not nested:
+        import pyfixest as pf
+
+        with _quiet():
+            fit = pf.feols(f"y ~ {' + '.join(regressors)} | u + t", data=fe,
+                           vcov={"CRV1": "c"}, fixef_tol=1e-14)
+        return float(fit.coef()[regressors[0]]), float(fit.se()[regressors[0]])
+    u, _ = _codes(fe["u"])
+    t, n_t = _codes(fe["t"])
+    c, g = _codes(fe["c"])
+    proj = _TwoWay(u, t)
+    xt = proj.resid(fe[list(regressors)].to_numpy(dtype=float))
+    yt = proj.resid(fe["y"].to_numpy(dtype=float))
+    xtx_inv = np.linalg.inv(xt.T @ xt)
+    beta = xtx_inv @ (xt.T @ yt)
+    e = yt - xt @ beta
+    scores = _cluster_sums(xt * e[:, None], c, g)
+    n, k = len(fe), len(regressors) + n_t
+    v = xtx_inv @ (scores.T @ scores) @ xtx_inv * g / (g - 1) * (n - 1) / (n - k)
+    return float(beta[0]), float(math.sqrt(v[0, 0]))
+
+
 def _cluster_sums(values: np.ndarray, cluster: np.ndarray, n_clusters: int) -> np.ndarray:
     if values.ndim == 1:
         return np.bincount(cluster, weights=values, minlength=n_clusters)
@@ -275,6 +360,7 @@ def _inv_sqrt_psd(m: np.ndarray) -> np.ndarray:
     return (vecs * inv) @ vecs.T
 
 
+@_one_blas_thread
 def _cr2(fit: _Twfe) -> tuple[float, float]:
     """CR2 (Bell–McCaffrey) SE of the TWFE coefficient and its Satterthwaite df.
 
@@ -298,6 +384,43 @@ def _cr2(fit: _Twfe) -> tuple[float, float]:
     gram = w.T @ w
     df = float(np.trace(gram) ** 2 / np.sum(gram**2))
     return se, df
+
+
+@_one_blas_thread
+def _cr2_extended(y: np.ndarray, x: np.ndarray, unit: np.ndarray, time: np.ndarray,
+                  cluster: np.ndarray) -> tuple[float, float, float]:
+    """CR2 SE and Satterthwaite df of the first column of ``x`` in ``y ~ x | unit + time``.
+
+    As :func:`_cr2` with further regressors: by Frisch–Waugh–Lovell the other columns
+    ``W`` (after the fixed effects) enter the hat matrix as ``W̃(W̃'W̃)⁻¹W̃'`` and the
+    coefficient is that of ``d̃ = M_W̃ M_FE x₀``. Returns (β, se, df).
+    """
+    proj = _TwoWay(unit, time)
+    xt = proj.resid(x)
+    w = xt[:, 1:]
+    wtw = np.linalg.pinv(w.T @ w)
+
+    def m_w(v: np.ndarray) -> np.ndarray:
+        return v - w @ (wtw @ (w.T @ v))
+
+    d = m_w(xt[:, 0])
+    ssd = float(d @ d)
+    yt = m_w(proj.resid(y))
+    beta = float(d @ yt) / ssd
+    e = yt - d * beta
+    codes, g_n = _codes(pd.Series(cluster))
+    u_mat = np.zeros((y.size, g_n))
+    num = 0.0
+    for g in range(g_n):
+        rows = np.flatnonzero(codes == g)
+        dg, wg = d[rows], w[rows]
+        h = proj.hat_block(rows) + wg @ wtw @ wg.T + np.outer(dg, dg) / ssd
+        a = _inv_sqrt_psd(np.eye(rows.size) - h)
+        num += float(dg @ a @ e[rows]) ** 2
+        u_mat[rows, g] = a @ dg / ssd
+    r = m_w(proj.resid(u_mat)) - np.outer(d, d @ u_mat) / ssd
+    gram = r.T @ r
+    return beta, math.sqrt(num) / ssd, float(np.trace(gram) ** 2 / np.sum(gram**2))
 
 
 def _wcr_tstats(fit: _Twfe, v: np.ndarray) -> np.ndarray:
@@ -560,12 +683,13 @@ def did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment: st
 
     Notes
     -----
-    ``y_it = α_i + λ_t + β·d_it + ε_it``, fitted by ``pyfixest.feols`` (fixed effects
-    absorbed). The standard error is CR1 with fixest's default small-sample factor
-    ``G/(G − 1) · (n − 1)/(n − K)``, where ``K`` counts the treatment and the time
-    effects but not unit effects nested in the clusters; inference uses t(G − 1), with
-    the p-value recomputed with ``scipy.stats.t.sf`` (pyfixest's ``1 − cdf`` loses
-    precision for tiny p). Rows with a missing value in any role are dropped.
+    ``y_it = α_i + λ_t + β·d_it + ε_it``, the fixed effects absorbed exactly
+    (Frisch–Waugh–Lovell; ``pyfixest.feols`` when units move between clusters), equal to
+    ``fixest::feols(y ~ d | unit + t, cluster = ~cl)`` (tested). The standard error is
+    CR1 with fixest's default small-sample factor ``G/(G − 1) · (n − 1)/(n − K)``, where
+    ``K`` counts the treatment and the time effects but not unit effects nested in the
+    clusters; inference uses t(G − 1), the p-value from ``scipy.stats.t.sf`` (exact also
+    for tiny p). Rows with a missing value in any role are dropped.
     Identification: parallel trends, no anticipation **and** a homogeneous effect; with
     heterogeneous or dynamic effects under staggered adoption the coefficient is a
     weighted average of cohort effects with possibly negative weights
@@ -600,17 +724,12 @@ def did(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment: st
         raise InputError("the treatment does not vary within units over time, so the "
                          "two-way fixed-effects coefficient is not identified",
                          column=treatment, fix="check that some units change exposure")
-    import pyfixest as pf
-
-    with _quiet():
-        fit = pf.feols("y ~ d | u + t", data=fe, vcov={"CRV1": "c"}, fixef_tol=1e-14)
-    est = float(fit.coef()["d"])
-    se = float(fit.se()["d"])
+    est, se = _feols_cr1(fe, ["d"])
     g = panel.n_clusters
     stat, p, lo, hi = _t_inference(est, se, g - 1, confidence)
     return Estimate(
         estimate=est, se=se, ci_low=lo, ci_high=hi, p_value=p, n_obs=len(fe),
-        method="two-way fixed effects (unit and period), pyfixest.feols; CR1 "
+        method="two-way fixed effects (unit and period), fixed effects absorbed; CR1 "
                "cluster-robust SE with fixest's small-sample factor, t(G - 1)",
         assumptions=_TWFE_ASSUMPTION, confidence=confidence, df=float(g - 1),
         statistic=stat, n_clusters=g, term=treatment,
@@ -869,22 +988,27 @@ class EventStudyResult:
     events : pandas.DataFrame
         One row per event time (periods since first exposure; negative = leads) with
         ``event_time`` (int), ``estimate``, ``se``, ``ci_low``, ``ci_high``,
-        ``p_value``, ``df``, ``n_obs`` (respondent-waves of ever-exposed units at that
-        event time; the aggregation weights), ``n_cells`` (cohort-period cells pooled)
-        and ``reference`` (True for the universal base period's fixed 0).
+        ``p_value``, ``df`` (Satterthwaite degrees of freedom of the t reference; G − 1
+        with CR1), ``n_obs`` (respondent-waves of ever-exposed units at that event time;
+        the aggregation weights), ``n_cells`` (cohort-period cells pooled) and
+        ``reference`` (True for the universal base period's fixed 0).
     cells : pandas.DataFrame
         One row per cohort and period: ``cohort`` (first period), ``period``,
-        ``base_period``, ``event_time``, ``estimate`` (ATT(g, t)), ``se``, ``ci_low``,
-        ``ci_high``, ``p_value``, ``n_obs`` (the cohort's respondent-waves in that
+        ``base_period``, ``event_time``, ``estimate`` (ATT(g, t)), ``se``, ``df``,
+        ``ci_low``, ``ci_high``, ``p_value``, ``n_obs`` (the cohort's respondent-waves in that
         period), ``n_pairs`` (units observed in both ``period`` and ``base_period``, exposed
         and comparison, that the 2×2 comparison uses).
     att : Estimate
         Average effect over the exposed respondent-waves (the post-exposure cells
-        weighted by their ``n_obs``), with CI and p from t(G − 1).
+        weighted by their ``n_obs``), with CI and p from t(``df``); ``details`` holds
+        ``n_exposed_obs``, ``n_cells``, ``n_units``, ``n_dropped_rows``, ``vcov`` and, for
+        comparison, ``se_cr1`` and ``df_cr1`` (the CR1 standard error and G − 1).
     pretrend_statistic : float
-        Joint Wald test that all leads are 0, as F = W / q.
+        Joint Wald test that all leads are 0: with CR2 the HTZ statistic of Pustejovsky &
+        Tipton (2018), with CR1 F = W / q.
     pretrend_df : tuple of float
-        (q, G − 1): numerator and denominator degrees of freedom of that F.
+        (q, df2): numerator and denominator degrees of freedom of that F (HTZ: ν − q + 1;
+        CR1: G − 1).
     pretrend_p_value : float
         Its p-value (NaN without leads).
     n_obs : int
@@ -924,23 +1048,58 @@ class EventStudyResult:
 
 @dataclass(frozen=True)
 class _CsFit:
-    cells: pd.DataFrame  # cohort, period, base_period, event_time, att, n_obs, n_pairs
-    infl: np.ndarray  # (n_entities, n_cells) influence functions, differences' scaling
-    ent_cluster: np.ndarray  # cluster code of each entity (row of infl)
+    """ATT(g, t) cells and the stacked 2×2 comparisons behind them.
+
+    Every estimable, non-reference cell is a difference of two group means of the change
+    Δy (cohort g minus the comparison units, on the units observed in both periods): a
+    regression of Δy on two group indicators. A *block* is one (cell, group) pair with
+    coefficient ``l_b`` (+1/n_b for the cohort, −1/n_b for the comparison units) and size
+    ``n_b``; per cluster g and block b the count ``m[g, b]`` and the residual sum
+    ``e[g, b]`` (Δy minus the block mean). Every cluster-robust variance below is a
+    function of these alone.
+    """
+
+    cells: pd.DataFrame  # cohort, period, base_period, event_time, att, n_obs, n_pairs, ref
+    block_cell: np.ndarray  # (B,) row of `cells` of each block
+    block_coef: np.ndarray  # (B,) l_b
+    block_n: np.ndarray  # (B,) n_b
+    m: np.ndarray  # (G, B) rows of cluster g in block b
+    e: np.ndarray  # (G, B) residual sums
     n_entities: int
     n_clusters: int
 
 
-def _cs_fit(frame: pd.DataFrame, *, control_group: str, base_period: str) -> _CsFit:
-    """ATT(g, t) and influence functions from ``differences.ATTgt`` (panel estimator).
+def _cell_list(cohorts: np.ndarray, times: np.ndarray,
+               base_period: str) -> list[tuple[int, int, int]]:
+    """(cohort, base, period) triples, as ``differences`` (and R ``did``) enumerate them."""
+    out = []
+    for g in cohorts:
+        pre = times[times < g]
+        if base_period == "universal":
+            if pre.size:
+                out += [(int(g), int(pre[-1]), int(t)) for t in times]
+            continue
+        for k in range(times.size - 1):
+            t = times[k + 1]
+            if t >= g:
+                if not pre.size:
+                    break
+                out.append((int(g), int(pre[-1]), int(t)))
+            else:
+                out.append((int(g), int(times[k]), int(t)))
+    return out
 
-    Unbalanced panels: ``as_repeated_cross_section=False`` makes ``differences`` balance
-    every 2×2 comparison (units observed in both periods). Outcome regression without
-    covariates = the difference of mean changes. Clustering is done here from the
-    influence functions (``differences``' own ``cluster_var`` fails under pandas 3).
+
+def _cs_fit(frame: pd.DataFrame, *, control_group: str, base_period: str) -> _CsFit:
+    """Group-time ATTs (Callaway & Sant'Anna 2021, no covariates) and their 2×2 blocks.
+
+    Panel estimator on an unbalanced panel: each 2×2 comparison uses the units observed
+    in both of its periods; comparison units are the never-exposed (and, for
+    ``not_yet_treated``, the units first exposed after both periods), cells enumerated as
+    in ``differences.ATTgt`` / R ``did`` (which the tests check to 1e-10).
     """
     # A unit whose first exposure comes after its last observed period is never seen
-    # exposed; differences would silently recode it as never exposed (a comparison
+    # exposed; differences and did would silently use it as never exposed (a comparison
     # unit). It is left out instead (it can only inform pre-exposure cells).
     last = frame.groupby("_u")["_t"].transform("max")
     late = frame["_g"].notna() & (frame["_g"] > last)
@@ -954,124 +1113,261 @@ def _cs_fit(frame: pd.DataFrame, *, control_group: str, base_period: str) -> _Cs
     if frame["_g"].isna().all():
         raise InputError("no unit becomes exposed after the first period, so no effect can "
                          "be estimated", fix="check the treatment column")
-    panel = frame[["_u", "_t", "_y", "_g"]].set_index(["_u", "_t"]).sort_index()
-    from differences import ATTgt
-
-    with _quiet():
-        model = ATTgt(data=panel, cohort_column="_g", base_period=base_period)
-        model.fit(formula="_y", est_method="reg", control_group=control_group,
-                  as_repeated_cross_section=False, progress_bar=False)
-    entities = model._data_matrix.index.get_level_values(0).unique().to_numpy()
-    elements = model._result_dict["full_sample"]["ATTgt_ntl"]
+    ucode, n_units = _codes(frame["_u"])
+    times = np.sort(frame["_t"].unique())
+    tpos = np.searchsorted(times, frame["_t"].to_numpy())
+    y = np.full((n_units, times.size), np.nan)
+    y[ucode, tpos] = frame["_y"].to_numpy()
+    per_unit = frame.groupby(ucode).agg(g=("_g", "first"), c=("_c", "first"))
+    coh = per_unit["g"].to_numpy(dtype=float)
+    clus, n_cl = _codes(per_unit["c"])
+    never = np.isnan(coh)
     counts = frame.groupby(["_g", "_t"]).size()
-    rows, infl = [], []
-    for el in elements:
-        g, t, b = int(el.cohort), int(el.time), int(el.base_period)
-        ref = bool(t == b)
-        att = float(el.ATT) if el.ATT is not None else math.nan
-        if el.exception is not None or el.influence_func is None or not np.isfinite(att):
-            logger.debug("cell g=%d t=%d not estimable: %s", g, t, el.exception)
-            col = np.full(len(entities), np.nan)
-            att = math.nan
-        else:
-            col = np.asarray(el.influence_func.toarray(), dtype=float).ravel()
-        rows.append({"cohort": g, "period": t, "base_period": b, "event_time": t - g,
-                     "att": att, "n_obs": int(counts.get((float(g), t), 0)),
-                     "n_pairs": 0 if ref else int(el.n_sample), "reference": ref})
-        infl.append(col)
-    ent_cluster = frame.groupby("_u")["_c"].first().reindex(entities).to_numpy()
-    cl_codes, n_cl = _codes(pd.Series(ent_cluster))
-    return _CsFit(cells=pd.DataFrame(rows), infl=np.column_stack(infl), ent_cluster=cl_codes,
-                  n_entities=len(entities), n_clusters=n_cl)
+    cohorts = np.sort(np.unique(coh[~never]))
+    rows: list[dict[str, Any]] = []
+    b_cell, b_coef, b_n, m_cols, e_cols = [], [], [], [], []
+    for g, b, t in _cell_list(cohorts, times, base_period):
+        row = {"cohort": g, "period": t, "base_period": b, "event_time": t - g,
+               "att": math.nan, "n_obs": int(counts.get((float(g), t), 0)), "n_pairs": 0,
+               "reference": bool(t == b)}
+        rows.append(row)
+        if row["reference"]:
+            row["att"] = 0.0
+            continue
+        dy = y[:, np.searchsorted(times, t)] - y[:, np.searchsorted(times, b)]
+        ok = ~np.isnan(dy)
+        treated = ok & (coh == g)
+        control = ok & never
+        if control_group == "not_yet_treated":
+            control = control | (ok & (coh > max(t, b)) & (coh != g))
+        nt, nc = int(treated.sum()), int(control.sum())
+        row["n_pairs"] = nt + nc
+        if nt == 0 or nc == 0:
+            logger.debug("cell g=%d t=%d not estimable (%d exposed, %d comparison units)",
+                         g, t, nt, nc)
+            continue
+        mt, mc = float(dy[treated].mean()), float(dy[control].mean())
+        row["att"] = mt - mc
+        for grp, mean, sign, n in ((treated, mt, 1.0, nt), (control, mc, -1.0, nc)):
+            b_cell.append(len(rows) - 1)
+            b_coef.append(sign / n)
+            b_n.append(float(n))
+            m_cols.append(np.bincount(clus[grp], minlength=n_cl).astype(float))
+            e_cols.append(np.bincount(clus[grp], weights=dy[grp] - mean, minlength=n_cl))
+    if not rows or not b_cell:
+        raise InputError("no cohort-period comparison can be estimated (no cohort has "
+                         "comparison units observed in the same two periods)",
+                         fix="check the treatment and time columns")
+    return _CsFit(cells=pd.DataFrame(rows), block_cell=np.asarray(b_cell, np.int64),
+                  block_coef=np.asarray(b_coef), block_n=np.asarray(b_n),
+                  m=np.column_stack(m_cols), e=np.column_stack(e_cols),
+                  n_entities=n_units, n_clusters=n_cl)
 
 
-def _cluster_cov(fit: _CsFit, weights: np.ndarray) -> np.ndarray:
-    """Cluster-robust covariance of linear combinations ``IF @ weights`` (k columns)."""
-    psi = np.nan_to_num(fit.infl) @ weights
-    s = _cluster_sums(psi if psi.ndim > 1 else psi[:, None], fit.ent_cluster, fit.n_clusters)
+def _cr2_factors(fit: _CsFit) -> np.ndarray:
+    """(G, B) CR2 factors ``(1 − m_gb/n_b)^(−1/2)`` (0 where a block lies in one cluster).
+
+    ``H_gg`` of the stacked regression is block diagonal with blocks ``J/n_b`` (group
+    means), and every contrast is constant within a block, so ``A_g = (I − H_gg)^(−1/2)``
+    acts on it as this scalar; a zero eigenvalue gets 0, as clubSandwich's pseudo-inverse.
+    """
+    lam = 1.0 - fit.m / fit.block_n[None, :]
+    return np.where(lam > _CR2_EIGEN_TOL,
+                    1.0 / np.sqrt(np.clip(lam, _CR2_EIGEN_TOL, None)), 0.0)
+
+
+def _p_terms(fit: _CsFit, a: np.ndarray, f: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pustejovsky–Tipton's P array of contrasts ``a`` (B, q), in low-rank form.
+
+    ``P[s, t]`` (G × G, working model I) has entries ``w_gs' w_ht`` with
+    ``w_gs = (I − H) u_gs`` and ``u_gs`` the CR2-adjusted contrast s on cluster g's rows. In
+    blocks it is ``diag(D[:, s, t]) − X_s N X_t'`` with ``v = f·a``, ``X_s = v_s·m`` (G × B),
+    ``N = diag(1/n_b)`` and ``D[g, s, t] = Σ_b v_gbs v_gbt m_gb``; (D, X) are returned so
+    that no G × G matrix is formed (clustering by person gives hundreds of clusters).
+    """
+    v = f[:, :, None] * a[None, :, :]  # (G, B, q)
+    x = v * fit.m[:, :, None]
+    return np.einsum("gbs,gbt->gst", v, x), x
+
+
+def _tr_lowrank(d1: np.ndarray, x1: np.ndarray, y1: np.ndarray, d2: np.ndarray,
+                x2: np.ndarray, y2: np.ndarray, inv_n: np.ndarray) -> float:
+    """``tr(M1 M2)`` for ``M = diag(d) − x N y'`` (x, y: G × B; N = diag(inv_n))."""
+    return float(d1 @ d2 - d1 @ np.einsum("gb,gb,b->g", x2, y2, inv_n)
+                 - d2 @ np.einsum("gb,gb,b->g", x1, y1, inv_n)
+                 + np.sum((inv_n[:, None] * (y1.T @ x2)) * (inv_n[:, None] * (y2.T @ x1)).T))
+
+
+def _cs_vcov(fit: _CsFit, weights: np.ndarray, vcov: str) -> tuple[np.ndarray, np.ndarray]:
+    """Covariance (q, q) of the cell combinations ``weights`` (K, q) and their df (q,).
+
+    CR1: cluster sums of the influence functions (``l_b·e_gb``) times G/(G − 1), df
+    G − 1. CR2: the same sums after the Bell–McCaffrey adjustment, no factor, with
+    Satterthwaite df ``(Σ_g P_gg)² / Σ_gh P_gh²`` (Bell & McCaffrey 2002; Pustejovsky &
+    Tipton 2018), the df of ``clubSandwich::linear_contrast(test = "Satterthwaite")``.
+    """
+    w = np.nan_to_num(weights)
+    a = w[fit.block_cell, :] * fit.block_coef[:, None]  # (B, q)
     g = fit.n_clusters
-    return g / (g - 1) * (s.T @ s) / fit.n_entities**2
+    if vcov == "CR1":
+        s = fit.e @ a
+        return g / (g - 1) * (s.T @ s), np.full(a.shape[1], float(g - 1))
+    f = _cr2_factors(fit)
+    s = (fit.e * f) @ a
+    d, x = _p_terms(fit, a, f)
+    inv_n = 1.0 / fit.block_n
+    df = np.full(a.shape[1], np.nan)
+    for j in range(a.shape[1]):
+        dj, xj = d[:, j, j], x[:, :, j]
+        tr = float(dj.sum() - np.einsum("gb,gb,b->", xj, xj, inv_n))
+        ss = _tr_lowrank(dj, xj, xj, dj, xj, xj, inv_n)
+        if ss > 1e-300:
+            df[j] = tr**2 / ss
+    return s.T @ s, df
 
 
-def _aggregate(fit: _CsFit, mask: np.ndarray) -> tuple[float, float, int, int]:
-    """n_obs-weighted mean of the cells in ``mask`` (finite ones): (est, se, n_obs, k)."""
+def _htz(fit: _CsFit, weights: np.ndarray, theta: np.ndarray,
+         cov: np.ndarray) -> tuple[float, float, float, float]:
+    """Pustejovsky–Tipton's HTZ Wald test of ``theta = 0``: (F, q, df2, p).
+
+    Q = θ'V⁻¹θ; ν = q(q + 1) / Σ_st Var_st from the P array (clubSandwich's
+    ``total_variance_mat``); F = (ν − q + 1)/(ν q)·Q on F(q, ν − q + 1).
+    """
+    from scipy import stats
+
+    q = theta.size
+    a = np.nan_to_num(weights)[fit.block_cell, :] * fit.block_coef[:, None]
+    f = _cr2_factors(fit)
+    inv_n = 1.0 / fit.block_n
+    d, x = _p_terms(fit, a, f)
+    omega = d.sum(axis=0) - np.einsum("gbs,gbt,b->st", x, x, inv_n)
+    # B = Ω^(-1/2) P Ω^(-1/2) is the P array of the transformed contrasts a·Ω^(-1/2)
+    d, x = _p_terms(fit, a @ _inv_sqrt_psd(omega), f)
+    var = 0.0
+    for i in range(q):
+        for j in range(q):
+            # Σ_gh B[s,t,g,h]·B[t,s,g,h] = tr(B_st B_st) and Σ_gh B[s,s,g,h]·B[t,t,g,h] =
+            # tr(B_ss B_tt): clubSandwich's total_variance_mat
+            var += _tr_lowrank(d[:, i, j], x[:, :, i], x[:, :, j], d[:, i, j], x[:, :, i],
+                               x[:, :, j], inv_n)
+            var += _tr_lowrank(d[:, i, i], x[:, :, i], x[:, :, i], d[:, j, j], x[:, :, j],
+                               x[:, :, j], inv_n)
+    if not (np.isfinite(var) and var > 1e-300):
+        return math.nan, float(q), math.nan, math.nan  # no variation in the leads
+    nu = q * (q + 1) / float(var)
+    qstat = float(theta @ np.linalg.pinv(cov) @ theta)
+    df2 = nu - q + 1
+    f_stat = max(df2 / nu, 0.0) * qstat / q
+    p_val = float(stats.f.sf(f_stat, q, df2)) if df2 > 0 else math.nan
+    return f_stat, float(q), float(df2), p_val
+
+
+def _cell_weights(fit: _CsFit, mask: np.ndarray) -> np.ndarray:
+    """Weights ∝ n_obs over the finite cells in ``mask`` (zeros if none)."""
     cells = fit.cells
     ok = mask & np.isfinite(cells["att"].to_numpy()) & (cells["n_obs"].to_numpy() > 0)
-    if not ok.any():
-        return math.nan, math.nan, 0, 0
     w = np.where(ok, cells["n_obs"].to_numpy(), 0.0).astype(float)
-    w /= w.sum()
-    est = float(np.nansum(w * cells["att"].to_numpy()))
-    se = float(np.sqrt(_cluster_cov(fit, w[:, None])[0, 0]))
-    return est, se, int(cells.loc[ok, "n_obs"].sum()), int(ok.sum())
+    return w / w.sum() if w.sum() > 0 else w
 
 
+_VCOV_TEXT = {
+    "CR2": "CR2 (Bell-McCaffrey) cluster-robust SE of the stacked 2x2 comparisons with "
+           "Satterthwaite degrees of freedom (Pustejovsky-Tipton), pre-trend test HTZ",
+    "CR1": "cluster-robust SE from the influence functions with factor G/(G - 1), t(G - 1)",
+}
+
+
+@_one_blas_thread
 def _cs_result(panel: _Panel, fit: _CsFit, *, confidence: float, control_group: str,
-               base_period: str, label: str) -> EventStudyResult:
+               base_period: str, label: str, vcov: str = "CR2") -> EventStudyResult:
     from scipy import stats
 
     g_df = float(fit.n_clusters - 1)
     cells = fit.cells.copy()
+    ref = cells["reference"].to_numpy()
+    att = cells["att"].to_numpy()
     k = len(cells)
-    eye = np.eye(k)
-    cov = _cluster_cov(fit, eye)
-    cells["se"] = np.where(cells["reference"], np.nan, np.sqrt(np.diag(cov)))
-    inf = [_t_inference(a, s, g_df, confidence) for a, s in zip(cells["att"], cells["se"],
-                                                                  strict=True)]
+    events = sorted(cells["event_time"].unique())
+    masks = [(cells["event_time"] == e).to_numpy() & ~ref for e in events]
+    post = (cells["period"] >= cells["cohort"]).to_numpy()
+    wmat = np.column_stack([np.eye(k)] + [_cell_weights(fit, m)[:, None] for m in masks]
+                           + [_cell_weights(fit, post)[:, None]])
+    cov, df = _cs_vcov(fit, wmat, vcov)
+    se_all = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+    cov1, _ = _cs_vcov(fit, wmat[:, -1:], "CR1")
+
+    def infer(est: float, se: float, d: float) -> tuple[float, float, float, float]:
+        return _t_inference(est, se, d if np.isfinite(d) else math.nan, confidence)
+
+    cells["se"] = np.where(ref | ~np.isfinite(att), np.nan, se_all[:k])
+    cells["df"] = np.where(ref | ~np.isfinite(att), np.nan, df[:k])
+    inf = [infer(a, s, d) for a, s, d in zip(att, cells["se"], cells["df"], strict=True)]
     cells["ci_low"] = [r[2] for r in inf]
     cells["ci_high"] = [r[3] for r in inf]
     cells["p_value"] = [r[1] for r in inf]
     cells = cells.rename(columns={"att": "estimate"})
-    cells.loc[cells["reference"], ["ci_low", "ci_high", "p_value"]] = math.nan
-    ev_rows, lead_w = [], []
-    for e in sorted(cells["event_time"].unique()):
-        mask = (fit.cells["event_time"] == e).to_numpy()
-        ref = bool(fit.cells.loc[mask, "reference"].all())
-        est, se, n, kc = _aggregate(fit, mask & ~fit.cells["reference"].to_numpy())
-        if ref:
-            est, se = 0.0, math.nan
-            n = int(fit.cells.loc[mask, "n_obs"].sum())
-            kc = int(mask.sum())
-        _, p, lo, hi = _t_inference(est, se, g_df, confidence)
+    ev_rows, leads = [], []
+    for j, e in enumerate(events):
+        all_e = (fit.cells["event_time"] == e).to_numpy()
+        w = wmat[:, k + j]
+        if ref[all_e].all():
+            est, se, d = 0.0, math.nan, math.nan
+            n, kc = int(fit.cells.loc[all_e, "n_obs"].sum()), int(all_e.sum())
+            is_ref = True
+        else:
+            ok = w > 0
+            est = float(np.sum(w[ok] * att[ok])) if ok.any() else math.nan
+            se = float(se_all[k + j]) if ok.any() else math.nan
+            d = float(df[k + j]) if ok.any() else math.nan
+            n, kc = int(fit.cells.loc[ok, "n_obs"].sum()), int(ok.sum())
+            is_ref = False
+        _, p, lo, hi = infer(est, se, d)
+        if is_ref:
+            p = lo = hi = math.nan
         ev_rows.append({"event_time": int(e), "estimate": est, "se": se, "ci_low": lo,
-                        "ci_high": hi, "p_value": p, "df": g_df, "n_obs": n, "n_cells": kc,
-                        "reference": ref})
-        if e < 0 and not ref and np.isfinite(est):
-            ok = mask & np.isfinite(fit.cells["att"].to_numpy()) \
-                & (fit.cells["n_obs"].to_numpy() > 0)
-            w = np.where(ok, fit.cells["n_obs"].to_numpy(), 0.0).astype(float)
-            lead_w.append((est, w / w.sum()))
-    events = pd.DataFrame(ev_rows)
-    if lead_w:
-        theta = np.array([x[0] for x in lead_w])
-        wmat = np.column_stack([x[1] for x in lead_w])
-        v = _cluster_cov(fit, wmat)
-        q = int(np.linalg.matrix_rank(v))
-        wald = float(theta @ np.linalg.pinv(v) @ theta)
-        f_stat = wald / q if q else math.nan
-        p_pre = float(stats.f.sf(f_stat, q, g_df)) if q else math.nan
+                        "ci_high": hi, "p_value": p, "df": d, "n_obs": n, "n_cells": kc,
+                        "reference": is_ref})
+        if e < 0 and not is_ref and np.isfinite(est):
+            leads.append(k + j)
+    events_df = pd.DataFrame(ev_rows)
+    if leads:
+        wl = wmat[:, leads]
+        theta = np.array([float(np.sum(wl[:, i] * np.nan_to_num(att)))
+                          for i in range(len(leads))])
+        v = cov[np.ix_(leads, leads)]
+        if vcov == "CR2":
+            f_stat, q, df2, p_pre = _htz(fit, wl, theta, v)
+        else:
+            q = float(np.linalg.matrix_rank(v))
+            f_stat = float(theta @ np.linalg.pinv(v) @ theta) / q if q else math.nan
+            df2 = g_df
+            p_pre = float(stats.f.sf(f_stat, q, df2)) if q else math.nan
     else:
-        q, f_stat, p_pre = 0, math.nan, math.nan
-    post = (fit.cells["period"] >= fit.cells["cohort"]).to_numpy()
-    est, se, n_exp, kc = _aggregate(fit, post)
-    stat, p, lo, hi = _t_inference(est, se, g_df, confidence)
+        q, f_stat, df2, p_pre = 0.0, math.nan, g_df, math.nan
+    w_post = wmat[:, -1]
+    ok = w_post > 0
+    est = float(np.sum(w_post[ok] * att[ok])) if ok.any() else math.nan
+    se, d = (float(se_all[-1]), float(df[-1])) if ok.any() else (math.nan, math.nan)
+    stat, p, lo, hi = infer(est, se, d)
+    n_exp, kc = int(fit.cells.loc[ok, "n_obs"].sum()), int(ok.sum())
     n_obs = len(panel.frame)
     method = (f"Callaway-Sant'Anna group-time ATT ({label} comparison units, "
-              f"{base_period} base period; outcome regression without covariates, "
-              "each 2x2 comparison on the units observed in both periods) via "
-              "differences.ATTgt; aggregated over exposed respondent-waves; cluster-robust "
-              "SE from the influence functions with factor G/(G - 1), t(G - 1)")
-    att = Estimate(
+              f"{base_period} base period; difference of mean changes without covariates, "
+              "each 2x2 comparison on the units observed in both periods); aggregated over "
+              "exposed respondent-waves; " + _VCOV_TEXT[vcov])
+    se1 = float(np.sqrt(cov1[0, 0])) if ok.any() else math.nan
+    att_est = Estimate(
         estimate=est, se=se, ci_low=lo, ci_high=hi, p_value=p, n_obs=n_obs, method=method,
-        assumptions=_PT_ASSUMPTION, confidence=confidence, df=g_df, statistic=stat,
+        assumptions=_PT_ASSUMPTION, confidence=confidence, df=d, statistic=stat,
         n_clusters=fit.n_clusters, term="ATT",
         details={"n_exposed_obs": n_exp, "n_cells": kc, "n_units": fit.n_entities,
-                 "n_dropped_rows": panel.n_dropped})
-    cells = cells[["cohort", "period", "base_period", "event_time", "estimate", "se",
+                 "n_dropped_rows": panel.n_dropped, "vcov": vcov, "se_cr1": se1,
+                 "df_cr1": g_df})
+    cells = cells[["cohort", "period", "base_period", "event_time", "estimate", "se", "df",
                    "ci_low", "ci_high", "p_value", "n_obs", "n_pairs", "reference"]]
     return EventStudyResult(
-        events=events, cells=cells, att=att, pretrend_statistic=f_stat,
-        pretrend_df=(float(q), g_df), pretrend_p_value=p_pre, n_obs=n_obs,
+        events=events_df, cells=cells, att=att_est, pretrend_statistic=f_stat,
+        pretrend_df=(float(q), float(df2)), pretrend_p_value=p_pre, n_obs=n_obs,
         n_units=fit.n_entities, n_clusters=fit.n_clusters, method=method,
         assumptions=_PT_ASSUMPTION, confidence=confidence)
 
@@ -1079,7 +1375,7 @@ def _cs_result(panel: _Panel, fit: _CsFit, *, confidence: float, control_group: 
 def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment: str,
                 cluster: str, first_period: str | None = None,
                 control_group: ControlGroup = "never_treated",
-                base_period: BasePeriod = "varying",
+                base_period: BasePeriod = "varying", vcov: VcovType = "CR2",
                 confidence: float = 0.95) -> EventStudyResult:
     """Estimate the effect of exposure by periods since first exposure (staggered DiD).
 
@@ -1106,6 +1402,11 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treat
         ``"varying"`` (default): each lead compares a period with the one before;
         ``"universal"``: every cell compares with the last period before exposure (event
         time −1 is then a reference fixed at 0).
+    vcov : {"CR2", "CR1"}, optional
+        Small-sample inference (default ``"CR2"``): the Bell–McCaffrey (CR2) cluster-robust
+        variance with Satterthwaite degrees of freedom and the HTZ pre-trend test; or CR1
+        (influence functions summed by cluster × G/(G − 1), t(G − 1)), which is too narrow
+        when a few clusters hold most exposed units (see Notes).
     confidence : float, optional
         Level of the intervals (default 0.95).
 
@@ -1129,21 +1430,37 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treat
     -----
     Callaway & Sant'Anna (2021): for cohort g (first exposed in period g) and period t,
     ATT(g, t) is the mean change of cohort g from the base period to t minus the mean
-    change of the comparison units, computed by ``differences.ATTgt`` (panel estimator,
-    outcome regression without covariates). On an unbalanced panel each 2×2 comparison
-    uses the units observed in both of its periods; units first observed after their
-    exposure, and units exposed from the first period on, cannot contribute and are left
-    out; so are units whose first exposure (``first_period``) comes after their last
-    observed period (``differences`` would silently use them as never-exposed comparison
-    units). Cells are aggregated with weights proportional to the cohort's respondent-waves
-    in the period (``n_obs``), so the aggregate is the average effect over the exposed
-    respondent-waves and event time e averages the respondent-waves e periods after first
-    exposure. Standard errors: the influence functions of ``differences``, summed within
-    clusters, times G/(G − 1); intervals and p-values from t(G − 1); the aggregation
-    weights are treated as fixed (the estimand is defined on the observed exposure). The
-    pre-trend test is a Wald test of all leads with the same cluster covariance, reported
-    as F(q, G − 1). Identification: parallel trends of the comparison and exposed units
-    without exposure, no anticipation, absorbing exposure; no homogeneity assumption.
+    change of the comparison units (the panel estimator without covariates; cells
+    enumerated as ``differences.ATTgt`` and R ``did`` do, and equal to both, tested). On an
+    unbalanced panel each 2×2 comparison uses the units observed in both of its periods;
+    units first observed after their exposure, and units exposed from the first period
+    on, cannot contribute and are left out; so are units whose first exposure
+    (``first_period``) comes after their last observed period (``differences`` and
+    ``did`` would silently use them as never-exposed comparison units). Cells are
+    aggregated with weights proportional to the cohort's respondent-waves in the period
+    (``n_obs``), so the aggregate is the average effect over the exposed respondent-waves
+    and event time e averages the respondent-waves e periods after first exposure; the
+    weights are treated as fixed (the estimand is defined on the observed exposure).
+
+    Inference. Every ATT(g, t) is the regression of Δy on a cohort and a comparison-group
+    indicator; stacking all cells gives one linear model whose contrasts are the cells,
+    the event times and the aggregate, clustered by ``cluster`` (a unit's rows in all cells
+    fall in its cluster). CR1 sums the influence functions by cluster, times G/(G − 1),
+    with t(G − 1) — the variance R ``did`` estimates with ``clustervars`` (its multiplier
+    bootstrap reproduces it without the factor and uses normal critical values). When a
+    cohort's exposed units sit in a few clusters (two large OPDs adopting early), each
+    cluster's centred sum is shrunk towards 0 and CR1 is too small. The default CR2
+    divides each cluster's residual sum in a (cell, group) block by √(1 − m/n), m/n being
+    the cluster's share of that group — the Bell–McCaffrey adjustment (I − H_gg)^(−1/2),
+    exact here because the hat matrix is block-diagonal with group means — and takes the
+    t degrees of freedom from the Satterthwaite approximation under a working model of
+    independent, homoskedastic errors (Bell & McCaffrey 2002; Imbens & Kolesár 2016;
+    Pustejovsky & Tipton 2018); they fall far below G − 1 when few clusters carry a
+    contrast. The pre-trend test is then the HTZ test (an approximate Hotelling T² with
+    estimated df). Both match ``clubSandwich::linear_contrast(test = "Satterthwaite")``
+    and ``Wald_test(test = "HTZ")`` on the stacked ``lm`` (tests). Identification:
+    parallel trends of the comparison and exposed units without exposure, no
+    anticipation, absorbing exposure; no homogeneity assumption.
 
     References
     ----------
@@ -1151,6 +1468,12 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treat
     time periods. *Journal of Econometrics*, 225(2), 200–230.
     Sun, L., & Abraham, S. (2021). Estimating dynamic treatment effects in event studies
     with heterogeneous treatment effects. *Journal of Econometrics*, 225(2), 175–199.
+    Bell, R. M., & McCaffrey, D. F. (2002). Bias reduction in standard errors for linear
+    regression with multi-stage samples. *Survey Methodology*, 28(2), 169–181.
+    Imbens, G. W., & Kolesár, M. (2016). Robust standard errors in small samples: some
+    practical advice. *Review of Economics and Statistics*, 98(4), 701–712.
+    Pustejovsky, J. E., & Tipton, E. (2018). Small-sample methods for cluster-robust
+    variance estimation and hypothesis testing in fixed effects models. *JBES*, 36(4).
 
     Examples
     --------
@@ -1167,6 +1490,7 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treat
     confidence = check_confidence(confidence)
     check_choice(control_group, ControlGroup, name="control_group")
     check_choice(base_period, BasePeriod, name="base_period")
+    check_choice(vcov, VcovType, name="vcov")
     if cluster is None:
         raise ConfigError("cluster must name a column (e.g. 'opd')")
     panel = _panel(data, outcome=outcome, unit=unit, time=time, treatment=treatment,
@@ -1180,7 +1504,7 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treat
     fit = _cs_fit(f, control_group=control_group, base_period=base_period)
     label = "never-exposed" if control_group == "never_treated" else "not-yet-exposed"
     return _cs_result(panel, fit, confidence=confidence, control_group=control_group,
-                      base_period=base_period, label=label)
+                      base_period=base_period, label=label, vcov=vcov)
 
 
 # ============================================================================ dose, placebo
@@ -1188,7 +1512,7 @@ def event_study(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treat
 
 def dose_response(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment: str,
                   sessions: str, cluster: str, first_period: str | None = None,
-                  confidence: float = 0.95) -> Estimate:
+                  vcov: VcovType = "CR2", confidence: float = 0.95) -> Estimate:
     """Estimate the change in the outcome per extra dialogue session among the exposed.
 
     Use it for the dose–response question ("does attending more sessions help more?")
@@ -1204,15 +1528,18 @@ def dose_response(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tre
         Number of sessions attended so far (cumulative; NA or 0 where unexposed).
     first_period : str, optional
         As in :func:`event_study`.
+    vcov : {"CR2", "CR1"}, optional
+        ``"CR2"`` (default): Bell–McCaffrey SE with Satterthwaite df (as
+        :func:`twfe_cr2`); ``"CR1"``: fixest's CR1 with t(G − 1).
     confidence : float, optional
         Level of the interval (default 0.95).
 
     Returns
     -------
     Estimate
-        ``estimate`` (outcome points per extra session), ``se`` (CR1), ``ci_low``,
-        ``ci_high``, ``p_value`` from t(G − 1), ``n_obs``, ``n_clusters``; ``details``
-        holds ``n_exposed_obs`` and ``mean_sessions``.
+        ``estimate`` (outcome points per extra session), ``se``, ``df``, ``ci_low``,
+        ``ci_high``, ``p_value`` from t(``df``), ``n_obs``, ``n_clusters``; ``details``
+        holds ``n_exposed_obs``, ``mean_sessions`` and the CR1 ``se_cr1``.
 
     Raises
     ------
@@ -1223,14 +1550,15 @@ def dose_response(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tre
     Notes
     -----
     Extended two-way fixed effects (Wooldridge 2021): ``y_it = α_i + λ_t + Σ_(g,s)
-    τ_gs·1[G_i = g, t = s] + β·(sessions_it − 1)·d_it + ε_it`` with one dummy per
-    exposed cohort-period cell, fitted by ``pyfixest.feols``, CR1 by cluster as in
-    :func:`did`. The cell dummies absorb the average effect of every cohort and event
-    time, so β compares exposed respondents of the same cohort and period who attended
-    more or fewer sessions, net of their own pre-exposure level. It is the effect of a
-    session only if the number of sessions is unrelated to how the outcome would have
-    changed otherwise (e.g. engagement is not driven by resistance trends); report it as
-    an association otherwise.
+    τ_gs·1[G_i = g, t = s] + β·(sessions_it − 1)·d_it + ε_it`` with one dummy per exposed
+    cohort-period cell, fixed effects absorbed as in :func:`did`; CR2 with Satterthwaite df
+    by default (as :func:`twfe_cr2`, the cell dummies in the hat matrix), or CR1 as in
+    :func:`did`. The cell dummies absorb the average effect of every cohort and event time,
+    so β compares exposed respondents of the same cohort and period who attended more or
+    fewer sessions, net of their own pre-exposure level. It is the effect of a session only
+    if the number of sessions is unrelated to how the outcome would have changed otherwise
+    (e.g. engagement is not driven by resistance trends); report it as an association
+    otherwise.
 
     References
     ----------
@@ -1275,30 +1603,33 @@ def dose_response(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tre
     for k, lab in enumerate(sorted(set(cell) - {""})):
         fe[f"cell{k}"] = (cell == lab).astype(float)
         names.append(f"cell{k}")
-    import pyfixest as pf
-
-    with _quiet():
-        fit = pf.feols(f"y ~ dose + {' + '.join(names)} | u + t", data=fe,
-                       vcov={"CRV1": "c"}, fixef_tol=1e-14)
-    est, se = float(fit.coef()["dose"]), float(fit.se()["dose"])
+    check_choice(vcov, VcovType, name="vcov")
+    est, se1 = _feols_cr1(fe, ["dose", *names])
     g = panel.n_clusters
-    stat, p, lo, hi = _t_inference(est, se, g - 1, confidence)
+    if vcov == "CR2":
+        ut, _ = _codes(fe["u"])
+        tt, _ = _codes(fe["t"])
+        _, se, df = _cr2_extended(fe["y"].to_numpy(float), fe[["dose", *names]].to_numpy(
+            float), ut, tt, fe["c"].to_numpy())
+        label = "CR2 (Bell-McCaffrey) cluster-robust SE, Satterthwaite df"
+    else:
+        se, df, label = se1, float(g - 1), "CR1 cluster-robust SE, t(G - 1)"
+    stat, p, lo, hi = _t_inference(est, se, df, confidence)
     return Estimate(
         estimate=est, se=se, ci_low=lo, ci_high=hi, p_value=p, n_obs=len(fe),
         method="extended TWFE (unit and period effects plus one dummy per exposed "
-               "cohort-period cell) with (sessions - 1) among the exposed, pyfixest.feols; "
-               "CR1 cluster-robust SE, t(G - 1)",
+               "cohort-period cell) with (sessions - 1) among the exposed; " + label,
         assumptions="as the event study, plus: the number of sessions is unrelated to "
                     "the outcome's path without extra sessions (no selection into dose)",
-        confidence=confidence, df=float(g - 1), statistic=stat, n_clusters=g,
+        confidence=confidence, df=df, statistic=stat, n_clusters=g,
         term="per_session",
         details={"n_exposed_obs": int(exposed.sum()),
-                 "mean_sessions": float(np.mean(s[exposed]))})
+                 "mean_sessions": float(np.mean(s[exposed])), "se_cr1": se1})
 
 
 def placebo(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment: str,
             cluster: str, first_period: str | None = None, shift: int = 1,
-            control_group: ControlGroup = "never_treated",
+            control_group: ControlGroup = "never_treated", vcov: VcovType = "CR2",
             confidence: float = 0.95) -> Estimate:
     """Placebo test with false timing: pretend exposure came ``shift`` periods earlier.
 
@@ -1310,7 +1641,7 @@ def placebo(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     ----------
     data : pandas.DataFrame
         Long panel. Not modified.
-    outcome, unit, time, treatment, cluster, first_period, control_group
+    outcome, unit, time, treatment, cluster, first_period, control_group, vcov
         As in :func:`event_study`.
     shift : int, optional
         How many periods earlier the false exposure starts (default 1).
@@ -1321,7 +1652,7 @@ def placebo(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
     -------
     Estimate
         The Callaway–Sant'Anna ATT of the false exposure over the false-exposed rows
-        (which are all truly unexposed), with CI and p from t(G − 1).
+        (which are all truly unexposed), with CI and p as in :func:`event_study`.
 
     Raises
     ------
@@ -1364,10 +1695,11 @@ def placebo(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment
                          "periods")
     fake = _Panel(frame=f, n_dropped=panel.n_dropped, n_clusters=int(f["_c"].nunique()))
     _check_min_clusters(fake.n_clusters, cluster)
+    check_choice(vcov, VcovType, name="vcov")
     fit = _cs_fit(f, control_group=control_group, base_period="varying")
     res = _cs_result(fake, fit, confidence=confidence, control_group=control_group,
                      base_period="varying", label="never-exposed" if control_group ==
-                     "never_treated" else "not-yet-exposed")
+                     "never_treated" else "not-yet-exposed", vcov=vcov)
     a = res.att
     return Estimate(
         estimate=a.estimate, se=a.se, ci_low=a.ci_low, ci_high=a.ci_high,
@@ -1441,6 +1773,7 @@ def _cross(data: pd.DataFrame, *, outcome: str, treatment: str, covariates: Sequ
     return _Cross(y[ok], dd, xx, cl, g, data.index[ok])
 
 
+@_one_blas_thread
 def _ols(y: np.ndarray, x: np.ndarray, *, weights: np.ndarray | None, cross: _Cross,
          term: int, confidence: float) -> tuple[float, float, float | None, float, float,
                                                  float, float]:
@@ -1621,6 +1954,7 @@ def ancova(data: pd.DataFrame, *, outcome: str, baseline: str, treatment: str,
                     n_clusters=cr.n_clusters, term=treatment)
 
 
+@_one_blas_thread
 def _propensity(cr: _Cross) -> np.ndarray:
     """Logistic propensity scores P(d = 1 | x): statsmodels GLM (binomial, IRLS), as R glm.
 
@@ -1913,9 +2247,13 @@ def mixed_model(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treat
 
     Notes
     -----
-    ``y_ij t = β·d + λ_t + u_j + v_i + ε`` fitted by REML with
-    ``statsmodels.MixedLM`` (``groups`` = cluster, a variance component for units);
-    equals ``lme4::lmer(y ~ d + factor(t) + (1 | cluster) + (1 | unit), REML = TRUE)``.
+    ``y_ij t = β·d + λ_t + u_j + v_i + ε`` fitted by REML; equals
+    ``lme4::lmer(y ~ d + factor(t) + (1 | cluster) + (1 | unit), REML = TRUE)`` (tested).
+    When every unit stays in one cluster (nested effects, the usual case) the REML
+    criterion is evaluated in closed form from per-unit sums (Woodbury identity per
+    cluster) and minimised over the two variance ratios, milliseconds on a city's panel;
+    otherwise ``statsmodels.MixedLM`` (``groups`` = cluster, a variance component for
+    units) is used, seconds to tens of seconds.
     The SE is model-based, ``(X'V⁻¹X)⁻¹`` at the REML variance components as in ``lme4``
     (it assumes the random-effects structure is right); p and CI
     use the normal distribution, as ``lme4`` reports no df. It is a *correlational*
@@ -1949,6 +2287,33 @@ def mixed_model(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treat
     df = pd.DataFrame({"y": f["_y"].to_numpy(), "d": f["_d"].to_numpy(),
                        "t": f["_t"].to_numpy(), "c": f["_c"].to_numpy(),
                        "u": f["_u"].to_numpy()})
+    nested = bool((df.groupby("u")["c"].nunique() == 1).all())
+    if nested:
+        tvals = np.sort(df["t"].unique())
+        xmat = np.column_stack([np.ones(len(df)), df["d"].to_numpy()]
+                               + [(df["t"].to_numpy() == t).astype(float) for t in tvals[1:]])
+        beta, cov, var_c, var_u, var_e, converged = _nested_reml(
+            df["y"].to_numpy(), xmat, df["u"].to_numpy(), df["c"].to_numpy())
+        est, se = float(beta[1]), float(np.sqrt(cov[1, 1]))
+        engine = "closed-form REML for units nested in clusters (Woodbury per cluster)"
+    else:
+        est, se, var_c, var_u, var_e, converged = _mixedlm(df)
+        engine = "statsmodels MixedLM"
+    stat, p, lo, hi = _t_inference(est, se, None, confidence)
+    return Estimate(
+        estimate=est, se=se, ci_low=lo, ci_high=hi, p_value=p, n_obs=len(df),
+        method=f"linear mixed model (REML, {engine}): period fixed effects, cluster and "
+               "unit random intercepts; model-based SE, normal CI",
+        assumptions="exposure unrelated to the person and cluster random intercepts "
+                    "(no selection on levels) and the random-effects model holds",
+        confidence=confidence, df=None, statistic=stat, n_clusters=panel.n_clusters,
+        term=treatment,
+        details={"var_cluster": var_c, "var_unit": var_u, "var_residual": var_e,
+                 "converged": converged, "nested": nested})
+
+
+def _mixedlm(df: pd.DataFrame) -> tuple[float, float, float, float, float, bool]:
+    """The same model by statsmodels MixedLM (units not nested in clusters)."""
     import statsmodels.formula.api as smf
 
     with warnings.catch_warnings():
@@ -1972,24 +2337,81 @@ def mixed_model(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treat
         info += xg.T @ np.linalg.solve(v, xg)
     cov = np.linalg.inv(info)
     j = names.index("d")
-    est, se = float(res.fe_params["d"]), float(np.sqrt(cov[j, j]))
-    stat, p, lo, hi = _t_inference(est, se, None, confidence)
-    return Estimate(
-        estimate=est, se=se, ci_low=lo, ci_high=hi, p_value=p, n_obs=len(df),
-        method="linear mixed model (REML, statsmodels MixedLM): period fixed effects, "
-               "cluster and unit random intercepts; model-based SE, normal CI",
-        assumptions="exposure unrelated to the person and cluster random intercepts "
-                    "(no selection on levels) and the random-effects model holds",
-        confidence=confidence, df=None, statistic=stat, n_clusters=panel.n_clusters,
-        term=treatment,
-        details={"var_cluster": var_c, "var_unit": var_u, "var_residual": var_e,
-                 "converged": bool(res.converged)})
+    return (float(res.fe_params["d"]), float(np.sqrt(cov[j, j])), var_c, var_u, var_e,
+            bool(res.converged))
+
+
+@_one_blas_thread
+def _nested_reml(y: np.ndarray, x: np.ndarray, unit: np.ndarray, cluster: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, float, float, float, bool]:
+    """REML fit of ``y = Xβ + u_cluster + v_unit + e`` with units nested in clusters.
+
+    Closed form per cluster (Woodbury): with ``W = σ²I + σ_u² blockdiag(J)``, ``V = W +
+    σ_c² 11'``, every ``a'V⁻¹b`` needs only per-unit sums, so one evaluation costs O(n p²).
+    The profiled REML criterion (σ² concentrated out) is minimised over the log variance
+    ratios; returns (β, cov(β), σ_c², σ_u², σ², converged).
+    """
+    from scipy.optimize import minimize
+
+    n, p = x.shape
+    z = np.column_stack([x, y])
+    uc, u_idx = np.unique(unit, return_inverse=True)
+    n_u = np.bincount(u_idx).astype(float)
+    s_u = np.zeros((uc.size, p + 1))
+    np.add.at(s_u, u_idx, z)
+    u_cl = np.zeros(uc.size, np.int64)
+    u_cl[u_idx] = cluster
+    zz = z.T @ z
+
+    def crit(theta: np.ndarray) -> tuple[float, np.ndarray, float, float]:
+        ru, rc = np.exp(theta)  # σ_u²/σ², σ_c²/σ²
+        den = 1.0 + n_u * ru  # (σ² + n_j σ_u²)/σ²
+        gam = ru / den
+        m = zz - (s_u * gam[:, None]).T @ s_u
+        tau = np.bincount(u_cl, weights=n_u / den)
+        agg = np.zeros((tau.size, p + 1))
+        np.add.at(agg, u_cl, s_u / den[:, None])
+        k = rc / (1.0 + rc * tau)
+        m -= (agg * k[:, None]).T @ agg  # Z'H⁻¹Z with H = V/σ²
+        logdet_h = float(np.sum(np.log(den)) + np.sum(np.log1p(rc * tau)))
+        xhx, xhy, yhy = m[:p, :p], m[:p, p], m[p, p]
+        try:
+            chol = np.linalg.cholesky(xhx)
+        except np.linalg.LinAlgError:
+            return 1e300, np.zeros(p), math.nan, math.nan
+        beta = np.linalg.solve(xhx, xhy)
+        rss = float(yhy - xhy @ beta)
+        if rss <= 0:
+            return 1e300, beta, math.nan, math.nan
+        sigma2 = rss / (n - p)
+        val = (n - p) * math.log(sigma2) + logdet_h + 2.0 * float(np.sum(np.log(np.diag(chol))))
+        return val, beta, sigma2, 0.0
+
+    best = None
+    for start in ((0.0, 0.0), (-2.0, -2.0), (1.0, -1.0)):
+        res = minimize(lambda t: crit(t)[0], np.array(start), method="Nelder-Mead",
+                       options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 4000})
+        if best is None or res.fun < best.fun:
+            best = res
+    res = minimize(lambda t: crit(t)[0], best.x, method="BFGS", options={"gtol": 1e-9})
+    theta = res.x if res.fun <= best.fun else best.x
+    _, beta, sigma2, _ = crit(theta)
+    ru, rc = np.exp(theta)
+    # covariance of β: σ²(X'H⁻¹X)⁻¹ at the REML variance components (lme4's vcov)
+    den = 1.0 + n_u * ru
+    m = zz - (s_u * (ru / den)[:, None]).T @ s_u
+    tau = np.bincount(u_cl, weights=n_u / den)
+    agg = np.zeros((tau.size, p + 1))
+    np.add.at(agg, u_cl, s_u / den[:, None])
+    m -= (agg * (rc / (1.0 + rc * tau))[:, None]).T @ agg
+    cov = sigma2 * np.linalg.inv(m[:p, :p])
+    return beta, cov, rc * sigma2, ru * sigma2, sigma2, bool(best.success or res.success)
 
 
 def heterogeneity(data: pd.DataFrame, *, outcome: str, unit: str, time: str, treatment: str,
                   cluster: str, by: str, first_period: str | None = None,
-                  control_group: ControlGroup = "never_treated", min_cell: int = 10,
-                  confidence: float = 0.95) -> pd.DataFrame:
+                  control_group: ControlGroup = "never_treated", vcov: VcovType = "CR2",
+                  min_cell: int = 10, confidence: float = 0.95) -> pd.DataFrame:
     """Average effect on the exposed within subgroups (e.g. golongan, tenure, jabatan).
 
     Use it to ask whether dialogues work better for some staff; each subgroup gets its
@@ -1999,7 +2421,7 @@ def heterogeneity(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tre
     ----------
     data : pandas.DataFrame
         Long panel. Not modified.
-    outcome, unit, time, treatment, cluster, first_period, control_group
+    outcome, unit, time, treatment, cluster, first_period, control_group, vcov
         As in :func:`event_study`.
     by : str
         Subgroup column (categorical; bin continuous variables such as tenure first). A
@@ -2014,10 +2436,11 @@ def heterogeneity(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tre
     Returns
     -------
     pandas.DataFrame
-        One row per subgroup (sorted): ``group``, ``estimate``, ``se``, ``ci_low``,
-        ``ci_high``, ``p_value``, ``p_holm`` (Holm-adjusted over the subgroups in the
+        One row per subgroup (sorted): ``group``, ``estimate``, ``se``, ``df``,
+        ``ci_low``, ``ci_high``, ``p_value``, ``p_holm`` (Holm-adjusted over the subgroups in the
         correction), ``in_correction``, ``n_obs`` (respondent-waves), ``n_exposed_units``,
-        ``n_comparison_units``, ``n_clusters``, ``refused`` (why no estimate, else empty),
+        ``n_comparison_units``, ``n_min_group`` (the smaller of the two: the count to
+        suppress a subgroup by), ``n_clusters``, ``refused`` (why no estimate, else empty),
         ``method``.
 
     Raises
@@ -2048,6 +2471,8 @@ def heterogeneity(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tre
             or min_cell < 1:
         raise ConfigError(f"min_cell must be a positive integer; got {min_cell!r}")
     confidence = check_confidence(confidence)
+    check_choice(vcov, VcovType, name="vcov")
+    check_choice(control_group, ControlGroup, name="control_group")
     check_frame(data)
     check_columns(data, [by, unit, time])
     t = _numeric(data, time, role="time")
@@ -2069,17 +2494,17 @@ def heterogeneity(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tre
             _check_min_clusters(panel.n_clusters, cluster)
             fit = _cs_fit(f, control_group=control_group, base_period="varying")
             res = _cs_result(panel, fit, confidence=confidence, control_group=control_group,
-                             base_period="varying", label=control_group)
+                             base_period="varying", label=control_group, vcov=vcov)
             a = res.att
             if not np.isfinite(a.estimate):
                 raise InputError("no estimable cohort-period cell")
-            row.update(estimate=a.estimate, se=a.se, ci_low=a.ci_low, ci_high=a.ci_high,
-                       p_value=a.p_value, method=a.method)
+            row.update(estimate=a.estimate, se=a.se, df=a.df, ci_low=a.ci_low,
+                       ci_high=a.ci_high, p_value=a.p_value, method=a.method)
         except InputError as exc:
             row["refused"] = exc.message
         rows.append(row)
     out = pd.DataFrame(rows)
-    for c in ("estimate", "se", "ci_low", "ci_high", "p_value"):
+    for c in ("estimate", "se", "df", "ci_low", "ci_high", "p_value"):
         if c not in out:
             out[c] = math.nan
     for c in ("n_obs", "n_exposed_units", "n_comparison_units", "n_clusters"):
@@ -2095,23 +2520,27 @@ def heterogeneity(data: pd.DataFrame, *, outcome: str, unit: str, time: str, tre
         from statsmodels.stats.multitest import multipletests
 
         out.loc[big, "p_holm"] = multipletests(out.loc[big, "p_value"], method="holm")[1]
-    return out[["group", "estimate", "se", "ci_low", "ci_high", "p_value", "p_holm",
+    out["n_min_group"] = pd.concat([out["n_exposed_units"], out["n_comparison_units"]],
+                                   axis=1).min(axis=1).astype("Int64")
+    return out[["group", "estimate", "se", "df", "ci_low", "ci_high", "p_value", "p_holm",
                 "in_correction", "n_obs", "n_exposed_units", "n_comparison_units",
-                "n_clusters", "refused", "method"]]
+                "n_min_group", "n_clusters", "refused", "method"]].astype({"df": float})
 
 
+@_one_blas_thread
 def robustness_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
                      treatment: str, cluster: str, first_period: str | None = None,
                      covariates: Sequence[str] = (), sessions: str | None = None,
-                     reps: int = 9999, seed: int | None = None,
+                     reps: int = 9999, seed: int | None = None, mixed: bool = True,
                      confidence: float = 0.95) -> pd.DataFrame:
     """Every estimate of the dialogue effect side by side, headline first.
 
     One call for the report's robustness section: the heterogeneity-robust event study
-    (headline), its not-yet-exposed variant, the plain TWFE with CR1, CR2 and wild
-    bootstrap inference, a mixed model, the false-timing placebo, the selection-on-
-    observables estimators on the baseline/follow-up layout (naive difference, ANCOVA,
-    IPW, doubly robust) and, with ``sessions``, the dose per session.
+    (headline, CR2 inference), the same with CR1 inference, its not-yet-exposed variant,
+    the plain TWFE with CR1, CR2 and wild bootstrap inference, a mixed model, the
+    false-timing placebo, the selection-on-observables estimators on the
+    baseline/follow-up layout (naive difference, ANCOVA, IPW, doubly robust) and, with
+    ``sessions``, the dose per session.
 
     Parameters
     ----------
@@ -2126,16 +2555,20 @@ def robustness_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
         Cumulative sessions attended; adds the dose–response row.
     reps, seed : optional
         Wild bootstrap draws and seed (see :func:`wild_cluster_bootstrap`).
+    mixed : bool, optional
+        Include the mixed model (default True; under a second when units are nested in
+        clusters, seconds to minutes through statsmodels otherwise).
     confidence : float, optional
         Level of all intervals (default 0.95).
 
     Returns
     -------
     pandas.DataFrame
-        One row per estimator: ``estimator``, ``estimand`` (``"ATT"``, ``"placebo (0)"``,
-        ``"TWFE coefficient"``, ``"per session"`` …), ``headline`` (bool), ``estimate``,
-        ``se``, ``ci_low``, ``ci_high``, ``p_value``, ``df``, ``n_obs``, ``n_clusters``,
-        ``method``, ``assumptions``.
+        One row per estimator: ``estimator``, ``section`` (``"headline"``,
+        ``"inference"``, ``"design"``, ``"selection"``, ``"check"``, ``"dose"``),
+        ``estimand`` (``"ATT"``, ``"placebo (0)"``, ``"TWFE coefficient"``, ``"per
+        session"`` …), ``headline`` (bool), ``estimate``, ``se``, ``ci_low``, ``ci_high``,
+        ``p_value``, ``df``, ``n_obs``, ``n_clusters``, ``method``, ``assumptions``.
 
     Raises
     ------
@@ -2161,31 +2594,37 @@ def robustness_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     ...         for t in range(3)]
     >>> df = pd.DataFrame(rows, columns=["id", "t", "d", "opd", "y"])
     >>> tab = dialogue.robustness_table(df, outcome="y", unit="id", time="t", treatment="d",
-    ...                                 cluster="opd", seed=1, reps=999)
+    ...                                 cluster="opd", seed=1, reps=999, mixed=False)
     >>> tab["estimator"].iloc[0], bool(tab["headline"].iloc[0])
     ("Callaway-Sant'Anna event study", True)
     """
     covariates = as_tuple(covariates, name="covariates")
     kw = dict(outcome=outcome, unit=unit, time=time, treatment=treatment, cluster=cluster)
-    rows: list[tuple[str, str, Estimate]] = []
+    rows: list[tuple[str, str, str, Estimate]] = []
     cs = event_study(data, first_period=first_period, confidence=confidence, **kw)
-    rows.append(("Callaway-Sant'Anna event study", "ATT", cs.att))
+    rows.append(("Callaway-Sant'Anna event study", "headline", "ATT", cs.att))
+    rows.append(("Callaway-Sant'Anna, CR1 t(G - 1)", "inference", "ATT",
+                 event_study(data, first_period=first_period, confidence=confidence,
+                             vcov="CR1", **kw).att))
     try:
         nyt = event_study(data, first_period=first_period, confidence=confidence,
                           control_group="not_yet_treated", **kw)
-        rows.append(("Callaway-Sant'Anna, not-yet-exposed comparison", "ATT", nyt.att))
+        rows.append(("Callaway-Sant'Anna, not-yet-exposed comparison", "design", "ATT",
+                     nyt.att))
     except InputError as exc:
         logger.debug("not-yet-treated variant refused: %s", exc)
-    rows.append(("TWFE, CR1", "TWFE coefficient", did(data, confidence=confidence, **kw)))
-    rows.append(("TWFE, CR2 + Satterthwaite", "TWFE coefficient",
+    rows.append(("TWFE, CR1", "inference", "TWFE coefficient",
+                 did(data, confidence=confidence, **kw)))
+    rows.append(("TWFE, CR2 + Satterthwaite", "inference", "TWFE coefficient",
                  twfe_cr2(data, confidence=confidence, **kw)))
     if cs.n_clusters >= 4:
-        rows.append(("TWFE, wild cluster bootstrap", "TWFE coefficient",
+        rows.append(("TWFE, wild cluster bootstrap", "inference", "TWFE coefficient",
                      wild_cluster_bootstrap(data, reps=reps, seed=seed, **kw)))
-    rows.append(("mixed model (OPD and person intercepts)", "exposure coefficient",
-                 mixed_model(data, confidence=confidence, **kw)))
+    if mixed:
+        rows.append(("mixed model (OPD and person intercepts)", "design",
+                     "exposure coefficient", mixed_model(data, confidence=confidence, **kw)))
     try:
-        rows.append(("placebo: false timing (1 period earlier)", "placebo (0)",
+        rows.append(("placebo: false timing (1 period earlier)", "check", "placebo (0)",
                      placebo(data, first_period=first_period, confidence=confidence, **kw)))
     except InputError as exc:
         logger.debug("placebo refused: %s", exc)
@@ -2194,24 +2633,24 @@ def robustness_table(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
     base = f"{outcome}_baseline"
     adj = (base, "_period", *covariates)
     skw = dict(outcome=outcome, treatment=treatment, cluster=cluster, confidence=confidence)
-    rows.append(("naive exposed minus unexposed (follow-up rows)", "ATT (biased)",
-                 naive_difference(fu, **skw)))
-    rows.append(("ANCOVA on the baseline outcome", "ATT",
+    rows.append(("naive exposed minus unexposed (follow-up rows)", "selection",
+                 "ATT (biased)", naive_difference(fu, **skw)))
+    rows.append(("ANCOVA on the baseline outcome", "selection", "ATT",
                  ancova(fu, baseline=base, covariates=("_period", *covariates), **skw)))
-    rows.append(("IPW (ATT odds weights)", "ATT",
+    rows.append(("IPW (ATT odds weights)", "selection", "ATT",
                  ipw_att(fu, covariates=adj, method="ipw", **skw)))
-    rows.append(("doubly robust (weighted regression)", "ATT",
+    rows.append(("doubly robust (weighted regression)", "selection", "ATT",
                  ipw_att(fu, covariates=adj, method="dr", **skw)))
     if sessions is not None:
-        rows.append(("dose-response (extended TWFE)", "per session",
+        rows.append(("dose-response (extended TWFE)", "dose", "per session",
                      dose_response(data, sessions=sessions, first_period=first_period,
                                    confidence=confidence, **kw)))
     out = pd.DataFrame([{
-        "estimator": name, "estimand": estimand, "headline": i == 0,
+        "estimator": name, "section": section, "estimand": estimand, "headline": i == 0,
         "estimate": e.estimate, "se": e.se, "ci_low": e.ci_low, "ci_high": e.ci_high,
         "p_value": e.p_value, "df": e.df, "n_obs": e.n_obs, "n_clusters": e.n_clusters,
         "method": e.method, "assumptions": e.assumptions}
-        for i, (name, estimand, e) in enumerate(rows)])
+        for i, (name, section, estimand, e) in enumerate(rows)])
     return out.astype({"p_value": float, "df": float, "n_clusters": "Int64"})
 
 
@@ -2473,6 +2912,215 @@ def loadings_by_wave(data: pd.DataFrame, *, items: Sequence[str], wave: str,
     return pd.DataFrame(rows)
 
 
+@_one_blas_thread
+def _mg_cfa(covs: list[np.ndarray], ns: list[int], *, equal_loadings: bool
+            ) -> tuple[float, int, np.ndarray]:
+    """ML fit of a one-factor model in K groups: (T = Σ n_g F_g, df, loadings K × p).
+
+    Configural: every group has its own loadings and uniquenesses (factor variance 1).
+    Metric: one set of loadings, factor variance 1 in the first group and free in the
+    others, uniquenesses free. F_g = log|Σ_g| + tr(S_g Σ_g⁻¹) − log|S_g| − p with S_g the
+    covariance with divisor n_g (lavaan's default normal likelihood).
+    """
+    from scipy.optimize import minimize
+
+    k, p = len(covs), covs[0].shape[0]
+    n = np.asarray(ns, dtype=float)
+    logdet_s = [np.linalg.slogdet(s)[1] for s in covs]
+
+    def start(s: np.ndarray) -> np.ndarray:
+        vals, vecs = np.linalg.eigh(s)
+        lam = vecs[:, -1] * math.sqrt(vals[-1])
+        return lam if lam.sum() >= 0 else -lam
+
+    lam0 = [start(s) for s in covs]
+    psi0 = [np.clip(np.diag(s) - lam**2, 0.05 * np.diag(s), None)
+            for s, lam in zip(covs, lam0, strict=True)]
+    if equal_loadings:
+        x0 = np.concatenate([lam0[0], np.ones(k - 1), *psi0])
+    else:
+        x0 = np.concatenate([*lam0, *psi0])
+
+    def unpack(x: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, list[np.ndarray]]:
+        if equal_loadings:
+            lam = [x[:p]] * k
+            phi = np.concatenate([[1.0], x[p:p + k - 1]])
+            rest = x[p + k - 1:]
+        else:
+            lam = [x[i * p:(i + 1) * p] for i in range(k)]
+            phi = np.ones(k)
+            rest = x[k * p:]
+        return lam, phi, [rest[i * p:(i + 1) * p] for i in range(k)]
+
+    s_arr = np.stack(covs)
+    eye = np.eye(p, dtype=bool)
+
+    def fun(x: np.ndarray) -> tuple[float, np.ndarray]:
+        lam, phi, psi = unpack(x)
+        lam, psi = np.stack(lam), np.stack(psi)  # (K, p)
+        sig = phi[:, None, None] * lam[:, :, None] * lam[:, None, :]
+        sig[:, eye] += psi
+        sign, logdet = np.linalg.slogdet(sig)
+        if np.any(sign <= 0):
+            return 1e10, np.zeros_like(x)
+        inv = np.linalg.inv(sig)
+        val = float(n @ (logdet + np.einsum("kij,kji->k", s_arr, inv)
+                         - np.asarray(logdet_s) - p))
+        grad = n[:, None, None] * (inv - inv @ s_arr @ inv)  # dF/dΣ per group
+        g_lam = 2.0 * phi[:, None] * np.einsum("kij,kj->ki", grad, lam)
+        g_phi = np.einsum("ki,kij,kj->k", lam, grad, lam)
+        g_psi = grad[:, eye]
+        if equal_loadings:
+            g = np.concatenate([g_lam.sum(axis=0), g_phi[1:], g_psi.ravel()])
+        else:
+            g = np.concatenate([g_lam.ravel(), g_psi.ravel()])
+        return val, g
+
+    n_lam = p + k - 1 if equal_loadings else k * p
+    bounds = [(None, None)] * n_lam + [(1e-8, None)] * (k * p)
+    if equal_loadings:
+        bounds[p:p + k - 1] = [(1e-8, None)] * (k - 1)
+    res = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": 5000, "ftol": 1e-13, "gtol": 1e-7, "maxcor": 30})
+    lam, phi, _ = unpack(res.x)
+    n_par = len(x0)
+    df = k * p * (p + 1) // 2 - n_par
+    std = np.vstack([lam[i] * math.sqrt(phi[i]) for i in range(k)])
+    return float(res.fun), int(df), std
+
+
+def measurement_invariance(data: pd.DataFrame, *, items: Sequence[str], group: str,
+                           reverse: Sequence[str] = (), minimum: int,
+                           maximum: int) -> pd.DataFrame:
+    """Configural and metric invariance of a one-factor (sub)scale across waves.
+
+    Use it to check that a subscale measures the same thing at every wave before
+    comparing its scores over time: the configural model lets every wave have its own
+    loadings, the metric (weak invariance) model holds the loadings equal; a small loss
+    of fit (likelihood-ratio test, ΔCFI > −0.01) supports comparing changes over waves.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent and wave, items as integer codes. Not modified.
+    items : sequence of str
+        Items of one unidimensional (sub)scale (at least three).
+    group : str
+        The grouping column, e.g. ``wave``.
+    reverse : sequence of str, optional
+        Reverse-keyed items (recoded ``minimum + maximum − x``; only their sign changes).
+    minimum, maximum : int
+        Smallest and largest answer code.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows, ``model`` = ``"configural"`` and ``"metric"``: ``chisq``, ``df``,
+        ``p_value``, ``cfi``, ``rmsea``, and on the metric row the comparison with the
+        configural model ``delta_chisq``, ``delta_df``, ``delta_p_value``, ``delta_cfi``;
+        ``n_obs`` (complete rows), ``n_groups``, ``method``.
+
+    Raises
+    ------
+    InputError
+        Missing or non-numeric item columns, a group with fewer than ``5·len(items)``
+        complete rows or a constant item.
+    ConfigError
+        Fewer than three items.
+
+    Notes
+    -----
+    Multi-group confirmatory factor analysis with one factor per (sub)scale, fitted by
+    normal-theory maximum likelihood on each group's covariance matrix (complete rows,
+    listwise; divisor n), as ``lavaan::cfa(model, group = "wave")`` and
+    ``group.equal = "loadings"`` (the chi-square statistics match lavaan; tests). The
+    answers are six-point codes treated as continuous, the usual approximation; an
+    ordinal (WLSMV/threshold) analysis is stricter and not available in a maintained
+    Python package. Fit indices as lavaan: CFI against the independence model, RMSEA ×
+    √K for K groups. Criteria: Chen (2007) — ΔCFI ≥ −0.01 (and ΔRMSEA ≤ 0.015) for
+    metric invariance; with large samples the χ² difference test rejects trivial
+    differences. Only the covariance structure is tested (no scalar/intercept
+    invariance), so mean *changes* are comparable but absolute levels only if the
+    intercepts are invariant too.
+
+    References
+    ----------
+    Meredith, W. (1993). Measurement invariance, factor analysis and factorial
+    invariance. *Psychometrika*, 58(4), 525–543.
+    Chen, F. F. (2007). Sensitivity of goodness of fit indexes to lack of measurement
+    invariance. *Structural Equation Modeling*, 14(3), 464–504.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from asn_research import dialogue
+    >>> rng = np.random.default_rng(1)
+    >>> f = rng.normal(size=400)
+    >>> df = pd.DataFrame({f"q{j}": np.clip(np.round(3 + f + rng.normal(0, 0.8, 400)), 1, 5)
+    ...                    for j in range(4)}).astype("Int64").assign(w=np.repeat(["a", "b"], 200))
+    >>> mi = dialogue.measurement_invariance(df, items=["q0", "q1", "q2", "q3"], group="w",
+    ...                                      minimum=1, maximum=5)
+    >>> mi["model"].tolist(), mi["df"].tolist()
+    (['configural', 'metric'], [4, 7])
+    """
+    from scipy import stats
+
+    items = as_tuple(items, name="items")
+    reverse = as_tuple(reverse, name="reverse")
+    if len(items) < 3:
+        raise ConfigError(f"a one-factor model needs at least three items; got {len(items)}")
+    check_frame(data)
+    check_columns(data, [*items, group], role="item")
+    x = np.column_stack([_numeric(data, c, role="item") for c in items])
+    for j, c in enumerate(items):
+        if c in reverse:
+            x[:, j] = minimum + maximum - x[:, j]
+    ok = ~np.isnan(x).any(axis=1) & data[group].notna().to_numpy()
+    covs, ns, labels = [], [], []
+    for w in _waves(data.loc[ok], group):
+        xs = x[ok & (data[group] == w).to_numpy()]
+        if xs.shape[0] < 5 * len(items):
+            raise InputError(f"group {w!r} has only {xs.shape[0]} complete rows; a factor "
+                             f"model of {len(items)} items needs at least {5 * len(items)}",
+                             column=group, fix="pool groups or drop the small one")
+        if np.any(xs.std(axis=0) == 0):
+            raise InputError(f"an item is constant in group {w!r}", column=group,
+                             fix="drop the item")
+        covs.append(np.cov(xs, rowvar=False, ddof=0))
+        ns.append(xs.shape[0])
+        labels.append(w)
+    k, p = len(covs), len(items)
+    if k < 2:
+        raise InputError("invariance needs at least two groups", column=group,
+                         fix="use a column with several waves")
+    n_tot = float(sum(ns))
+    base = sum(n * (np.sum(np.log(np.diag(s))) - np.linalg.slogdet(s)[1])
+               for s, n in zip(covs, ns, strict=True))
+    base_df = k * p * (p - 1) // 2
+    rows = []
+    for model, eq in (("configural", False), ("metric", True)):
+        chisq, df, _ = _mg_cfa(covs, ns, equal_loadings=eq)
+        chisq = max(chisq, 0.0)
+        d = max(chisq - df, 0.0)
+        cfi = 1.0 - d / max(base - base_df, d, 1e-12)
+        rmsea = math.sqrt(max(chisq / n_tot / df - 1.0 / n_tot, 0.0)) * math.sqrt(k) \
+            if df > 0 else math.nan
+        rows.append({"model": model, "chisq": chisq, "df": df,
+                     "p_value": float(stats.chi2.sf(chisq, df)) if df > 0 else math.nan,
+                     "cfi": cfi, "rmsea": rmsea})
+    conf, met = rows
+    met["delta_chisq"] = met["chisq"] - conf["chisq"]
+    met["delta_df"] = met["df"] - conf["df"]
+    met["delta_p_value"] = float(stats.chi2.sf(max(met["delta_chisq"], 0.0), met["delta_df"]))
+    met["delta_cfi"] = met["cfi"] - conf["cfi"]
+    out = pd.DataFrame(rows)
+    out["n_obs"] = int(n_tot)
+    out["n_groups"] = k
+    out["method"] = ("multi-group one-factor CFA, normal-theory ML on the covariance "
+                     "matrices (listwise), configural vs equal loadings (metric)")
+    return out.astype({"df": "Int64", "delta_df": "Int64"})
+
+
 def descriptives(data: pd.DataFrame, *, outcomes: Sequence[str], group: str, wave: str,
                  min_cell: int = 10, confidence: float = 0.95) -> pd.DataFrame:
     """Mean outcomes by group (e.g. OPD) and wave, with small cells suppressed.
@@ -2550,6 +3198,423 @@ def descriptives(data: pd.DataFrame, *, outcomes: Sequence[str], group: str, wav
                                 value_columns=["mean", "sd", "se", "ci_low", "ci_high"])
 
 
+# ============================================================================ report helpers
+
+_SUBSCALES = ("resistance_routine_seeking", "resistance_emotional_reaction",
+              "resistance_short_term_focus", "resistance_cognitive_rigidity")
+
+
+def prepare_panel(data: pd.DataFrame, *, wave: str = "wave", unit: str = "respondent_key",
+                  treatment: str = "dlg_attended", first_date: str | None = "dlg_first_date",
+                  date: str | None = "survey_date", tenure: str | None = "tenure_years",
+                  tenure_bands: Sequence[int] = (0, 10, 20),
+                  birth_year: str | None = "birth_year",
+                  golongan: str | None = "golongan") -> pd.DataFrame:
+    """The merit waves as an analysis panel: periods, exposure timing and profile bands.
+
+    Use it once at the start of an analysis of the stored merit waves (``load_waves``),
+    so every estimator gets the same numeric periods and first-exposure periods.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent and wave (stored schema). Not modified.
+    wave : str, optional
+        Wave ids (semesters ``YYYY-1|2``); numbered with
+        :func:`asn_research.waves.wave_index` (never by string order).
+    unit, treatment : str, optional
+        Respondent pseudonym and absorbing 0/1 exposure.
+    first_date, date : str or None, optional
+        First dialogue date and survey date (see :func:`exposure_timing`); None, or
+        columns that are absent, give the first period observed exposed.
+    tenure : str or None, optional
+        Years of service, banded into ``tenure_band`` (skipped when None or absent).
+    tenure_bands : sequence of int, optional
+        Lower edges of the bands (default 0, 10, 20 → ``"0-9"``, ``"10-19"``, ``"20+"``).
+    birth_year : str or None, optional
+        Birth year; gives ``age`` (survey year minus birth year; skipped when absent).
+    golongan : str or None, optional
+        Civil-service grade codes (``iii_b``, ``pppk_07``); gives ``golongan_group``, the
+        grade without its step (``II``, ``III``, ``IV``, ``PPPK``) for subgroups large enough
+        to estimate (skipped when absent).
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy with ``period`` (Int64), ``first_period`` and ``event_time`` (Int64, NA for
+        never exposed), and where possible ``tenure_band`` (str), ``age`` (Float64) and
+        ``golongan_group`` (str).
+
+    Raises
+    ------
+    InputError, ConfigError
+        As :func:`exposure_timing` and :func:`asn_research.waves.wave_index`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import dialogue
+    >>> df = pd.DataFrame({"wave": ["2024-1", "2025-1", "2024-1"], "respondent_key": list("aab"),
+    ...                    "dlg_attended": [0, 1, 0], "tenure_years": [3, 4, 25]})
+    >>> p = dialogue.prepare_panel(df, first_date=None, birth_year=None, golongan=None)
+    >>> (p["period"] - p["period"].min()).tolist(), p["tenure_band"].tolist()
+    ([0, 2, 0], ['0-9', '0-9', '20+'])
+    """
+    from .waves import wave_index
+
+    check_frame(data)
+    check_columns(data, [wave, unit, treatment])
+    out = data.copy()
+    out["period"] = wave_index(out[wave])
+    dated = first_date is not None and date is not None and {first_date, date} <= set(out)
+    out = exposure_timing(out, unit=unit, time="period", treatment=treatment,
+                          first_date=first_date if dated else None,
+                          date=date if dated else None)
+    if tenure is not None and tenure in out:
+        edges = sorted(int(b) for b in tenure_bands)
+        labels = [f"{lo}-{hi - 1}" for lo, hi in zip(edges[:-1], edges[1:], strict=True)]
+        labels.append(f"{edges[-1]}+")
+        yrs = _numeric(out, tenure, role="tenure")
+        pos = np.searchsorted(np.asarray(edges, float), yrs, side="right") - 1
+        band = np.where(np.isnan(yrs) | (pos < 0), None,
+                        np.asarray(labels, dtype=object)[np.clip(pos, 0, None)])
+        out["tenure_band"] = pd.array(band, dtype="str")
+    if birth_year is not None and birth_year in out and date is not None and date in out:
+        year = pd.to_datetime(out[date]).dt.year.astype("Float64")
+        out["age"] = year - out[birth_year].astype("Float64")
+    if golongan is not None and golongan in out:
+        grade = out[golongan].astype("str").str.split("_").str[0].str.upper()
+        out["golongan_group"] = grade.where(out[golongan].notna())
+    return out
+
+
+def measurement_table(data: pd.DataFrame, instrument: Instrument, *, wave: str,
+                      scales: Sequence[str] = _SUBSCALES) -> pd.DataFrame:
+    """Does each (sub)scale measure the same thing at every wave? One table.
+
+    Use it in the measurement section: per subscale the configural and metric
+    invariance models (:func:`measurement_invariance`) and the smallest Tucker
+    congruence of a wave's loadings with the pooled ones (:func:`loadings_by_wave`).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent and wave with the items. Not modified.
+    instrument : Instrument
+        The questionnaire (items, reverse keys, answer codes).
+    wave : str
+        Wave column.
+    scales : sequence of str, optional
+        Unidimensional (sub)scales (default the four resistance subscales).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows per scale (``model`` configural, metric): ``scale``, ``model``,
+        ``chisq``, ``df``, ``p_value``, ``cfi``, ``rmsea``, ``delta_chisq``, ``delta_df``,
+        ``delta_p_value``, ``delta_cfi``, ``min_congruence``, ``n_obs``, ``n_groups``,
+        ``method``.
+
+    Raises
+    ------
+    InputError, ConfigError
+        As :func:`measurement_invariance` and :func:`loadings_by_wave`.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from asn_research import dialogue, instruments
+    >>> merit = instruments.load_instrument("merit")
+    >>> rng = np.random.default_rng(2)
+    >>> f = rng.normal(size=300)
+    >>> items = merit.scale("resistance_cognitive_rigidity").items
+    >>> df = pd.DataFrame({c: np.clip(np.round(3.5 + (-f if c == "rtc_cr_4" else f)
+    ...                    + rng.normal(0, 0.8, 300)), 1, 6) for c in items}
+    ...                   ).astype("Int64").assign(wave=np.repeat(["2024-1", "2024-2"], 150))
+    >>> t = dialogue.measurement_table(df, merit, wave="wave",
+    ...                                scales=["resistance_cognitive_rigidity"])
+    >>> t["model"].tolist(), bool(t["min_congruence"].iloc[0] > 0.95)
+    (['configural', 'metric'], True)
+    """
+    names = as_tuple(scales, name="scales")
+    parts = []
+    for sc in names:
+        spec = instrument.scale(sc)
+        lo, hi = _scale_codes(instrument, spec)
+        kw = dict(items=spec.items, reverse=spec.reverse, minimum=lo, maximum=hi)
+        mi = measurement_invariance(data, group=wave, **kw)
+        ld = loadings_by_wave(data, wave=wave, **kw)
+        mi.insert(0, "scale", sc)
+        mi["min_congruence"] = float(ld.loc[ld["wave"] != "all", "congruence"].min())
+        parts.append(mi)
+    cols = ["scale", "model", "chisq", "df", "p_value", "cfi", "rmsea", "delta_chisq",
+            "delta_df", "delta_p_value", "delta_cfi", "min_congruence", "n_obs",
+            "n_groups", "method"]
+    return pd.concat(parts, ignore_index=True)[cols]
+
+
+def _scale_codes(instrument: Instrument, spec: Any) -> tuple[int, int]:
+    """Smallest and largest answer code of a scale's items (from the instrument)."""
+    choices = instrument.choices_of(spec.items[0])
+    return int(choices.min_value), int(choices.max_value)
+
+
+def plot_event_study(events: pd.DataFrame, *, ax: Any = None, label: str = "",
+                     xlabel: str = "", ylabel: str = "") -> Any:
+    """Event-study figure: estimate and 95% interval per event time, zero line.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        ``EventStudyResult.events`` (``event_time``, ``estimate``, ``ci_low``,
+        ``ci_high``; rows with ``suppressed`` True are not drawn).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw (default: a new figure's axes).
+    label, xlabel, ylabel : str, optional
+        Legend entry and axis labels.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from asn_research import dialogue
+    >>> ev = pd.DataFrame({"event_time": [-1, 0, 1], "estimate": [0.0, -0.2, -0.3],
+    ...                    "ci_low": [-0.1, -0.3, -0.45], "ci_high": [0.1, -0.1, -0.15]})
+    >>> len(dialogue.plot_event_study(ev).lines) >= 1
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    ev = events if "suppressed" not in events else events.loc[~events["suppressed"]]
+    ev = ev.loc[ev["estimate"].notna()]
+    x = ev["event_time"].to_numpy(dtype=float)
+    est = ev["estimate"].to_numpy(dtype=float)
+    lo = ev["ci_low"].to_numpy(dtype=float)
+    hi = ev["ci_high"].to_numpy(dtype=float)
+    err = np.vstack([np.where(np.isfinite(lo), est - lo, 0.0),
+                     np.where(np.isfinite(hi), hi - est, 0.0)])
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.axvline(-0.5, color="#bbbbbb", linestyle="--", linewidth=0.8)
+    for part, color in ((x < 0, "#7a7a7a"), (x >= 0, "#1f5fa8")):
+        if part.any():
+            ax.errorbar(x[part], est[part], yerr=np.abs(err[:, part]), fmt="none",
+                        ecolor=color, capsize=3)
+    ax.scatter(x, est, c=np.where(x < 0, "#7a7a7a", "#1f5fa8").tolist(), zorder=3,
+               label=label or None)
+    ax.set_xticks(x)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if label:
+        ax.legend(frameon=False)
+    return ax
+
+
+def plot_estimates(table: pd.DataFrame, *, ax: Any = None, label: str = "estimator",
+                   xlabel: str = "") -> Any:
+    """Forest plot of estimates with 95% intervals, one line per row (e.g. estimators).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows with ``estimate``, ``ci_low``, ``ci_high`` and a label column; rows with
+        ``suppressed`` True are not drawn; a ``headline`` column marks the headline row.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+    label : str, optional
+        The column naming each row (default ``estimator``).
+    xlabel : str, optional
+        Axis label.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from asn_research import dialogue
+    >>> t = pd.DataFrame({"estimator": ["a", "b"], "estimate": [0.1, -0.3],
+    ...                   "ci_low": [0.0, -0.4], "ci_high": [0.2, -0.2]})
+    >>> [x.get_text() for x in dialogue.plot_estimates(t).get_yticklabels()]
+    ['a', 'b']
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    t = table if "suppressed" not in table else table.loc[~table["suppressed"]]
+    t = t.loc[t["estimate"].notna()].reset_index(drop=True)
+    y = np.arange(len(t))[::-1]
+    head = t["headline"].to_numpy(dtype=bool) if "headline" in t else np.zeros(len(t), bool)
+    lo, hi = t["ci_low"].to_numpy(dtype=float), t["ci_high"].to_numpy(dtype=float)
+    est = t["estimate"].to_numpy(dtype=float)
+    has = np.isfinite(lo) & np.isfinite(hi)
+    ax.hlines(y[has], lo[has], hi[has], color=np.where(head[has], "#1f5fa8", "#555555"))
+    ax.scatter(est, y, color=np.where(head, "#1f5fa8", "#555555"), zorder=3)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_yticks(y)
+    ax.set_yticklabels([str(v) for v in t[label]])
+    ax.set_xlabel(xlabel)
+    return ax
+
+
+def att_table(results: Mapping[str, EventStudyResult]) -> pd.DataFrame:
+    """The average effects of several event studies, one row per outcome.
+
+    Parameters
+    ----------
+    results : mapping of str to EventStudyResult
+        Outcome name → :func:`event_study` result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``outcome``, ``estimate``, ``se``, ``df``, ``ci_low``, ``ci_high``, ``p_value``,
+        ``n_obs`` (exposed respondent-waves the average is over), ``n_clusters``,
+        ``pretrend_statistic``, ``pretrend_df1``, ``pretrend_df2``, ``pretrend_p_value``,
+        ``method``.
+
+    Raises
+    ------
+    ConfigError
+        If a value is not an event-study result.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import dialogue
+    >>> rows = [(i, t, int(i < 4 and t >= 1 + i % 2), f"o{i % 5}", 3.0 + 0.1 * i + 0.05 * t
+    ...          - 0.4 * (i < 4 and t >= 1 + i % 2)) for i in range(10) for t in range(3)]
+    >>> df = pd.DataFrame(rows, columns=["id", "t", "d", "opd", "y"])
+    >>> es = dialogue.event_study(df, outcome="y", unit="id", time="t", treatment="d",
+    ...                           cluster="opd")
+    >>> dialogue.att_table({"y": es})[["outcome", "n_obs"]].to_dict("records")
+    [{'outcome': 'y', 'n_obs': 6}]
+    """
+    if not all(isinstance(v, EventStudyResult) for v in results.values()):
+        raise ConfigError("results must map outcome names to event_study results")
+    rows = []
+    for name, res in results.items():
+        a = res.att
+        rows.append({"outcome": name, "estimate": a.estimate, "se": a.se, "df": a.df,
+                     "ci_low": a.ci_low, "ci_high": a.ci_high, "p_value": a.p_value,
+                     "n_obs": int(a.details.get("n_exposed_obs", a.n_obs)),
+                     "n_clusters": a.n_clusters, "pretrend_statistic": res.pretrend_statistic,
+                     "pretrend_df1": res.pretrend_df[0], "pretrend_df2": res.pretrend_df[1],
+                     "pretrend_p_value": res.pretrend_p_value, "method": a.method})
+    return pd.DataFrame(rows)
+
+
+def selection_frame(data: pd.DataFrame, *, outcome: str, unit: str, time: str,
+                    baseline_period: float | None = None,
+                    label: str | None = "wave") -> pd.DataFrame:
+    """:func:`followup_frame` plus ``period_label`` (the period as a category).
+
+    Use it for the selection-on-observables estimators and the balance table, which
+    adjust for the follow-up period as a categorical covariate.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Long panel. Not modified.
+    outcome, unit, time, baseline_period
+        As in :func:`followup_frame`.
+    label : str or None, optional
+        A column naming the periods (default ``wave``: ``period_label`` is the wave id);
+        when None or absent, the period number as text.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The follow-up rows with ``<outcome>_baseline`` and ``period_label`` (str).
+
+    Raises
+    ------
+    InputError
+        As :func:`followup_frame`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import dialogue
+    >>> df = pd.DataFrame({"id": [1, 1, 2, 2], "t": [0, 1, 0, 1], "y": [3.0, 2.5, 4.0, 4.2]})
+    >>> dialogue.selection_frame(df, outcome="y", unit="id", time="t")["period_label"].tolist()
+    ['1', '1']
+    """
+    fu = followup_frame(data, outcome=outcome, unit=unit, time=time,
+                        baseline_period=baseline_period)
+    names = fu[label] if label is not None and label in fu else fu[time].astype("Int64")
+    return fu.assign(period_label=names.astype(str))
+
+
+_COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "group": ("Kelompok", "Group"),
+    "outcome": ("Hasil", "Outcome"),
+    "estimator": ("Estimator", "Estimator"),
+    "estimand": ("Yang diestimasi", "Estimand"),
+    "event_time": ("Gelombang sejak dialog pertama", "Waves since the first dialogue"),
+    "df": ("db", "df"),
+    "n_missing": ("Kosong", "Missing"),
+    "model": ("Model", "Model"),
+    "chisq": ("χ²", "χ²"),
+    "cfi": ("CFI", "CFI"),
+    "rmsea": ("RMSEA", "RMSEA"),
+    "delta_chisq": ("Δχ²", "Δχ²"),
+    "delta_df": ("Δdb", "Δdf"),
+    "delta_p_value": ("p (Δχ²)", "p (Δχ²)"),
+    "delta_cfi": ("ΔCFI", "ΔCFI"),
+    "min_congruence": ("Kongruensi terkecil", "Smallest congruence"),
+    "pretrend_p_value": ("p uji tren awal", "p pre-trend test"),
+    "covariate": ("Kovariat", "Covariate"),
+    "mean_exposed": ("Rata-rata peserta", "Mean, attendees"),
+    "mean_unexposed": ("Rata-rata bukan peserta", "Mean, non-attendees"),
+    "mean_unexposed_weighted": ("… setelah pembobotan", "… after weighting"),
+    "smd_unweighted": ("SMD sebelum", "SMD before"),
+    "smd_weighted": ("SMD sesudah", "SMD after"),
+    "n_exposed_units": ("Peserta", "Attendees"),
+    "n_comparison_units": ("Pembanding", "Comparison staff"),
+    "p_holm": ("p (Holm)", "p (Holm)"),
+    "in_correction": ("Dalam koreksi", "In correction"),
+}
+
+
+def column_labels(lang: str = "id") -> dict[str, str]:
+    """Column headers of this module's tables in the report language (id or en).
+
+    Parameters
+    ----------
+    lang : {"id", "en"}, optional
+        Report language.
+
+    Returns
+    -------
+    dict of str to str
+        Column name → header, for ``ReportContext.show(..., labels=...)``.
+
+    Raises
+    ------
+    ConfigError
+        For another language.
+
+    Examples
+    --------
+    >>> from asn_research import dialogue
+    >>> dialogue.column_labels("en")["smd_weighted"]
+    'SMD after'
+    """
+    check_choice(lang, ("id", "en"), name="lang")
+    return {k: v[0 if lang == "id" else 1] for k, v in _COLUMN_LABELS.items()}
+
+
 # ============================================================================ findings
 
 _LABELS = {"resistance": "resistance to change",
@@ -2589,7 +3654,10 @@ def findings(att: Mapping[str, EventStudyResult], *, dose: Estimate | None = Non
         ``evidence_id`` (``dialogue.att.<outcome>``, ``dialogue.dynamic.<outcome>.e<k>``,
         ``dialogue.dose.resistance_per_session``), ``estimate``, ``se``, ``ci_low``,
         ``ci_high``, ``p_value``, ``n_obs``, ``causal`` (bool: causal wording used),
-        ``statement``, ``method``, ``assumptions``.
+        ``design`` (``"causal"`` or ``"associational"``, for the evidence register),
+        ``assumption_id``, ``assumption_en`` (the identifying assumption in words where
+        causal), ``headline`` (True for the average effects), ``label`` (``"e = k"`` for
+        event times), ``statement``, ``method``, ``assumptions``.
 
     Raises
     ------
@@ -2624,10 +3692,15 @@ def findings(att: Mapping[str, EventStudyResult], *, dose: Estimate | None = Non
     rows = []
 
     def add(eid: str, e: float, se: float, lo: float, hi: float, p: float | None, n: int,
-            causal: bool, text: str, method: str, assumptions: str) -> None:
+            causal: bool, text: str, method: str, assumptions: str, label: str = "",
+            headline: bool = False) -> None:
         rows.append({"evidence_id": eid, "estimate": e, "se": se, "ci_low": lo,
                      "ci_high": hi, "p_value": p, "n_obs": n, "causal": causal,
-                     "statement": text, "method": method, "assumptions": assumptions})
+                     "design": "causal" if causal else "associational",
+                     "assumption_id": _PT_ID if causal else "",
+                     "assumption_en": _PT_EN if causal else "",
+                     "headline": headline, "label": label, "statement": text,
+                     "method": method, "assumptions": assumptions})
 
     for outcome, res in att.items():
         label = _LABELS.get(outcome, outcome)
@@ -2659,16 +3732,17 @@ def findings(att: Mapping[str, EventStudyResult], *, dose: Estimate | None = Non
         add(f"dialogue.att.{outcome}", a.estimate, a.se, a.ci_low, a.ci_high, a.p_value,
             int(a.details.get("n_exposed_obs", a.n_obs)), causal,
             sentence(a.estimate, a.ci_low, a.ci_high, "(average over exposed "
-                     "respondent-waves)"), a.method, a.assumptions)
+                     "respondent-waves)"), a.method, a.assumptions, headline=True)
         if outcome not in dynamic_for:
             continue
         for ev in res.events.itertuples(index=False):
             k = int(ev.event_time)
             eid = f"dialogue.dynamic.{outcome}.e{k}"
+            lab = f"e = {k}".replace("-", "\u2212")  # a minus sign, as numbers are shown
             if ev.reference:
                 add(eid, 0.0, math.nan, math.nan, math.nan, None, int(ev.n_obs), False,
                     f"Event time {k} is the reference period (0 by construction).",
-                    res.method, res.assumptions)
+                    res.method, res.assumptions, label=lab)
                 continue
             if k < 0:
                 num = _fmt_ci(ev.estimate, ev.ci_low, ev.ci_high, conf)
@@ -2680,13 +3754,13 @@ def findings(att: Mapping[str, EventStudyResult], *, dose: Estimate | None = Non
                         f"{label} already changed differently ({num}): a warning against "
                         "the parallel-trends assumption.")
                 add(eid, ev.estimate, ev.se, ev.ci_low, ev.ci_high, ev.p_value,
-                    int(ev.n_obs), False, text, res.method, res.assumptions)
+                    int(ev.n_obs), False, text, res.method, res.assumptions, label=lab)
             else:
                 when = "in the wave of the first dialogue" if k == 0 else \
                     f"{k} wave(s) after the first dialogue"
                 add(eid, ev.estimate, ev.se, ev.ci_low, ev.ci_high, ev.p_value,
                     int(ev.n_obs), causal, sentence(ev.estimate, ev.ci_low, ev.ci_high, when),
-                    res.method, res.assumptions)
+                    res.method, res.assumptions, label=lab)
     if dose is not None:
         num = _fmt_ci(dose.estimate, dose.ci_low, dose.ci_high, dose.confidence)
         add("dialogue.dose.resistance_per_session", dose.estimate, dose.se, dose.ci_low,

@@ -6,10 +6,17 @@ computed with the instrument's scoring rule, exposure timing is derived from
 ``dlg_first_date`` (``dialogue.exposure_timing``) and the estimators are run:
 
 * headline: Callaway–Sant'Anna ATT over exposed respondent-waves (``dialogue.event_study``,
-  never-exposed comparison units, cluster-robust by OPD, t(G − 1));
-* beside it: the plain TWFE coefficient with CR1 (``dialogue.did``) — and optionally CR2;
-* the dynamic effects e−3 … e3 and the dose per extra session (``dialogue.dose_response``);
-* diagnostic: the headline estimator with person-level instead of OPD-level clustering.
+  never-exposed comparison units, clustered by OPD) with its default inference: CR2
+  (Bell–McCaffrey) SE of the stacked 2×2 comparisons and Satterthwaite degrees of freedom;
+* the same point estimate with other inference, to show why: CR1 (influence functions ×
+  G/(G − 1)) with t(G − 1) — the earlier headline; CR2 with t(G − 1); CR1 with a plug-in
+  effective df (Σ s_g²)² / Σ s_g⁴ of the cluster sums s_g; the analytic equivalent of R
+  ``did``'s clustered multiplier bootstrap (SE √Σ s_g² / n without G/(G − 1), normal
+  critical value; did 2.5.1 ``mboot``); and, as a diagnostic only, clustering by person;
+* beside it: the plain TWFE coefficient with CR1 (``dialogue.did``) and optionally CR2;
+* the dynamic effects e−3 … e3 (CR2 and CR1), the dose per extra session
+  (``dialogue.dose_response``, CR2 with Satterthwaite df and CR1 with t(G − 1)); the
+  pre-trend tests (HTZ with CR2, F(q, G − 1) with CR1).
 
 Each interval is held against the catalogue value of its estimand in ``truth.json``
 (``dialogue.att.resistance``, ``dialogue.dynamic.resistance.e<k>``,
@@ -89,9 +96,24 @@ def prepare(merit: pd.DataFrame) -> pd.DataFrame:
                                     date="survey_date")
 
 
+def _cluster_sums(df: pd.DataFrame, kw: dict) -> np.ndarray:
+    """Cluster sums s_g of the ATT's influence function (diagnostic, private helpers)."""
+    from asn_research import dialogue
+
+    panel = dialogue._panel(df, outcome=kw["outcome"], unit=kw["unit"], time=kw["time"],
+                            treatment=kw["treatment"], cluster=kw["cluster"],
+                            first_period="first_period")
+    fit = dialogue._cs_fit(panel.frame, control_group="never_treated", base_period="varying")
+    post = (fit.cells["period"] >= fit.cells["cohort"]).to_numpy()
+    w = dialogue._cell_weights(fit, post)
+    return fit.e @ (w[fit.block_cell] * fit.block_coef)
+
+
 def one_rep(seed: int, cr2: bool = False) -> dict[str, float]:
     """All estimates of one simulated world, with the truth values."""
     import warnings
+
+    from scipy import stats
 
     warnings.simplefilter("ignore")
     from asn_research import dialogue
@@ -99,26 +121,46 @@ def one_rep(seed: int, cr2: bool = False) -> dict[str, float]:
     t0 = time.perf_counter()
     merit, truth = merit_world_frame(seed)
     df = prepare(merit)
+    t_sim = time.perf_counter() - t0
     kw = dict(outcome="resistance", unit="person_id", time="period",
               treatment="dlg_attended", cluster="opd")
-    out: dict[str, float] = {"seed": seed}
+    out: dict[str, float] = {"seed": seed, "seconds_simulate": t_sim}
+    t1 = time.perf_counter()
     es = dialogue.event_study(df, first_period="first_period", **kw)
-    out.update(truth_att=truth["dialogue.att.resistance"], cs_est=es.att.estimate,
-               cs_se=es.att.se, cs_lo=es.att.ci_low, cs_hi=es.att.ci_high,
-               pretrend_p=es.pretrend_p_value)
-    # diagnostic only: the same estimator with person-level clustering (the simulator
-    # has no OPD-by-period shocks, so person-level inference is valid for this DGP)
-    es_u = dialogue.event_study(df, first_period="first_period",
+    out["seconds_event_study"] = time.perf_counter() - t1
+    a = es.att
+    g = a.n_clusters
+    out.update(truth_att=truth["dialogue.att.resistance"], cs_est=a.estimate, cs_se=a.se,
+               cs_df=a.df, cs_lo=a.ci_low, cs_hi=a.ci_high, pretrend_p=es.pretrend_p_value,
+               pretrend_df2=es.pretrend_df[1])
+    q29 = stats.t.ppf(0.975, g - 1)
+    out.update(cr2t_lo=a.estimate - q29 * a.se, cr2t_hi=a.estimate + q29 * a.se)
+    es1 = dialogue.event_study(df, first_period="first_period", vcov="CR1", **kw)
+    out.update(cr1_se=es1.att.se, cr1_lo=es1.att.ci_low, cr1_hi=es1.att.ci_high,
+               pretrend_p_cr1=es1.pretrend_p_value)
+    s = _cluster_sums(df, kw)
+    se_did = float(np.sqrt(np.sum(s**2)))
+    dfe = float(np.sum(s**2) ** 2 / np.sum(s**4))
+    qe = stats.t.ppf(0.975, dfe)
+    out.update(did_se=se_did, did_lo=a.estimate - 1.959964 * se_did,
+               did_hi=a.estimate + 1.959964 * se_did, eff_df=dfe,
+               eff_lo=a.estimate - qe * es1.att.se, eff_hi=a.estimate + qe * es1.att.se)
+    # diagnostic only: clustering by person (the simulator has no OPD-by-period shocks,
+    # so person-level inference is valid for this DGP)
+    es_u = dialogue.event_study(df, first_period="first_period", vcov="CR1",
                                 **{**kw, "cluster": "person_id"})
     out.update(csu_se=es_u.att.se, csu_lo=es_u.att.ci_low, csu_hi=es_u.att.ci_high,
                pretrend_p_unit=es_u.pretrend_p_value)
     ev = es.events.set_index("event_time")
+    ev1 = es1.events.set_index("event_time")
     for e in EVENT_TIMES:
         key = f"dialogue.dynamic.resistance.e{e}"
         if e in ev.index and key in truth and np.isfinite(ev.loc[e, "estimate"]):
             out.update({f"e{e}_truth": truth[key], f"e{e}_est": ev.loc[e, "estimate"],
-                        f"e{e}_se": ev.loc[e, "se"], f"e{e}_lo": ev.loc[e, "ci_low"],
-                        f"e{e}_hi": ev.loc[e, "ci_high"]})
+                        f"e{e}_se": ev.loc[e, "se"], f"e{e}_df": ev.loc[e, "df"],
+                        f"e{e}_lo": ev.loc[e, "ci_low"], f"e{e}_hi": ev.loc[e, "ci_high"],
+                        f"e{e}_cr1_se": ev1.loc[e, "se"], f"e{e}_cr1_lo": ev1.loc[e, "ci_low"],
+                        f"e{e}_cr1_hi": ev1.loc[e, "ci_high"]})
     tw = dialogue.did(df, **kw)
     out.update(twfe_est=tw.estimate, twfe_se=tw.se, twfe_lo=tw.ci_low, twfe_hi=tw.ci_high)
     if cr2:
@@ -126,9 +168,12 @@ def one_rep(seed: int, cr2: bool = False) -> dict[str, float]:
         out.update(cr2_se=c2.se, cr2_df=c2.df, cr2_lo=c2.ci_low, cr2_hi=c2.ci_high)
     dose = dialogue.dose_response(df, sessions="dlg_sessions", first_period="first_period",
                                   **kw)
+    q1 = stats.t.ppf(0.975, g - 1)
+    s1 = dose.details["se_cr1"]
     out.update(truth_dose=truth["dialogue.dose.resistance_per_session"],
-               dose_est=dose.estimate, dose_se=dose.se, dose_lo=dose.ci_low,
-               dose_hi=dose.ci_high)
+               dose_est=dose.estimate, dose_se=dose.se, dose_df=dose.df, dose_lo=dose.ci_low,
+               dose_hi=dose.ci_high, dose_cr1_se=s1, dose_cr1_lo=dose.estimate - q1 * s1,
+               dose_cr1_hi=dose.estimate + q1 * s1)
     out["seconds"] = time.perf_counter() - t0
     return out
 
@@ -195,16 +240,38 @@ def main(argv: list[str] | None = None) -> int:
         "reps": args.reps, "first_seed": args.seed, "workers": args.workers,
         "wall_seconds": round(wall, 1),
         "seconds_per_rep_mean": round(float(rows["seconds"].mean()), 2),
+        "seconds_simulate_mean": round(float(rows["seconds_simulate"].mean()), 2),
         "python": platform.python_version(),
         "headline_cs_att": summarize(rows, "cs_est", "cs_lo", "cs_hi", "truth_att", "cs_se"),
+        "headline_mean_df": float(rows["cs_df"].mean()),
+        "headline_df_range": [float(rows["cs_df"].min()), float(rows["cs_df"].max())],
+        "seconds_event_study_mean": round(float(rows["seconds_event_study"].mean()), 3),
+        "alternatives_cs_att": {
+            "CR1_t(G-1)_previous_headline": summarize(rows, "cs_est", "cr1_lo", "cr1_hi",
+                                                      "truth_att", "cr1_se"),
+            "CR2_t(G-1)": summarize(rows, "cs_est", "cr2t_lo", "cr2t_hi", "truth_att",
+                                    "cs_se"),
+            "CR1_plugin_effective_df": summarize(rows, "cs_est", "eff_lo", "eff_hi",
+                                                 "truth_att", "cr1_se"),
+            "R_did_multiplier_bootstrap_equivalent_normal": summarize(
+                rows, "cs_est", "did_lo", "did_hi", "truth_att", "did_se"),
+            "plugin_effective_df_mean": float(rows["eff_df"].mean()),
+        },
         "twfe_cr1_att": summarize(rows, "twfe_est", "twfe_lo", "twfe_hi", "truth_att",
                                   "twfe_se"),
         "dose_per_session": summarize(rows, "dose_est", "dose_lo", "dose_hi", "truth_dose",
                                       "dose_se"),
+        "dose_per_session_mean_df": float(rows["dose_df"].mean()),
+        "dose_per_session_cr1": summarize(rows, "dose_est", "dose_cr1_lo", "dose_cr1_hi",
+                                          "truth_dose", "dose_cr1_se"),
         "dynamic": {f"e{e}": summarize(rows, f"e{e}_est", f"e{e}_lo", f"e{e}_hi",
                                        f"e{e}_truth", f"e{e}_se")
                     for e in EVENT_TIMES if f"e{e}_est" in rows},
-        "pretrend_rejection_rate_5pct": float((rows["pretrend_p"] < 0.05).mean()),
+        "dynamic_cr1": {f"e{e}": summarize(rows, f"e{e}_est", f"e{e}_cr1_lo",
+                                           f"e{e}_cr1_hi", f"e{e}_truth", f"e{e}_cr1_se")
+                        for e in EVENT_TIMES if f"e{e}_est" in rows},
+        "pretrend_rejection_rate_5pct_htz": float((rows["pretrend_p"] < 0.05).mean()),
+        "pretrend_rejection_rate_5pct_cr1": float((rows["pretrend_p_cr1"] < 0.05).mean()),
         "diagnostic_cs_att_person_clustered": summarize(rows, "cs_est", "csu_lo", "csu_hi",
                                                          "truth_att", "csu_se"),
         "diagnostic_pretrend_rejection_rate_5pct_person_clustered":
@@ -217,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2, sort_keys=True) + "\n")
     rows.to_csv(args.out.with_suffix(".reps.csv"), index=False)
-    print(json.dumps({k: res[k] for k in ("headline_cs_att", "twfe_cr1_att")}, indent=2))
+    print(json.dumps({k: res[k] for k in ("headline_cs_att", "alternatives_cs_att")},
+                     indent=2))
     return 0
 
 

@@ -45,6 +45,9 @@ Kd <- 1 + k_cells + T
 vd <- vcovCL(fd, cluster = ~cluster, type = "HC1")["dose", "dose"]
 put("dose.estimate", coef(fd)[["dose"]])
 put("dose.cr1.se", sqrt(vd * (n - fd$rank) / (n - Kd)))
+ctd <- coef_test(fd, vcov = "CR2", cluster = panel$cluster, test = "Satterthwaite",
+                 coefs = "dose")
+put("dose.cr2.se", ctd$SE); put("dose.cr2.df", ctd$df_Satt)
 
 # ------------------------------------------------------------------ mixed model (REML)
 mm <- lmer(y ~ d + factor(period) + (1 | cluster) + (1 | unit), data = panel, REML = TRUE,
@@ -115,6 +118,65 @@ Fst <- as.numeric(t(lead_est) %*% solve(V) %*% lead_est) / q
 put("cs.n_late_units", length(late))
 put("cs.pretrend.F", Fst); put("cs.pretrend.p", pf(Fst, q, G - 1, lower.tail = FALSE))
 
+# ------------------------------------------------------------------ Callaway-Sant'Anna, CR2
+# Independent check of the small-sample inference of dialogue.event_study (vcov = "CR2"):
+# every 2x2 comparison written as a regression of the change dy on two group indicators
+# (cohort g, comparison units), all cells stacked into one lm; clubSandwich then gives the
+# CR2 (Bell-McCaffrey) SE with Satterthwaite df of any linear contrast (cells, event times,
+# the aggregate) and the HTZ Wald test of the leads. Nothing here is shared with Python.
+cs_stack <- function(control) {
+  st <- list(); cl <- list()
+  for (g in cohorts) for (t in periods) {
+    base <- if (t >= g) g - 1 else t - 1
+    if (!(base %in% periods) || t == min(periods)) next
+    dy <- yw[, as.character(t)] - yw[, as.character(base)]
+    tr <- !is.na(dy) & !is.na(ucoh) & ucoh == g
+    co <- !is.na(dy) & is.na(ucoh)
+    if (control == "notyet") co <- co | (!is.na(dy) & !is.na(ucoh) & ucoh > max(t, base) & ucoh != g)
+    if (sum(tr) == 0 || sum(co) == 0) next
+    id <- sprintf("g%d.t%d", g, t)
+    st[[length(st) + 1]] <- data.frame(
+      dy = c(dy[tr], dy[co]), grp = c(rep(paste0(id, "_T"), sum(tr)), rep(paste0(id, "_C"), sum(co))),
+      cluster = c(ucl[tr], ucl[co]), stringsAsFactors = FALSE)
+    cl[[length(cl) + 1]] <- data.frame(id = id, g = g, t = t, e = t - g,
+      n = sum(panel_cs$cohort == g & panel_cs$period == t, na.rm = TRUE))
+  }
+  list(data = do.call(rbind, st), cells = do.call(rbind, cl))
+}
+for (control in c("never", "notyet")) {
+  s <- cs_stack(control)
+  sd <- s$data; sc <- s$cells
+  sd$grp <- factor(sd$grp, levels = as.vector(rbind(paste0(sc$id, "_T"), paste0(sc$id, "_C"))))
+  fit <- lm(dy ~ 0 + grp, data = sd)
+  p <- length(coef(fit))
+  C_cell <- matrix(0, nrow(sc), p)
+  for (i in seq_len(nrow(sc))) { C_cell[i, 2 * i - 1] <- 1; C_cell[i, 2 * i] <- -1 }
+  rownames(C_cell) <- sc$id
+  rows <- list()
+  for (e in sort(unique(sc$e))) {
+    w <- ifelse(sc$e == e, sc$n, 0); w <- w / sum(w)
+    rows[[sprintf("e%d", e)]] <- matrix(w, 1) %*% C_cell
+  }
+  wpost <- ifelse(sc$t >= sc$g, sc$n, 0); wpost <- wpost / sum(wpost)
+  rows[["att"]] <- matrix(wpost, 1) %*% C_cell
+  C_all <- rbind(C_cell, do.call(rbind, rows))
+  rownames(C_all) <- c(sc$id, names(rows))
+  V2 <- vcovCR(fit, cluster = sd$cluster, type = "CR2")
+  lc <- linear_contrast(fit, vcov = V2, contrasts = C_all, test = "Satterthwaite")
+  pre <- paste0("cs.cr2.", control, ".")
+  for (i in seq_len(nrow(lc))) {
+    key <- paste0(pre, rownames(C_all)[i])
+    put(paste0(key, ".estimate"), lc$Est[i]); put(paste0(key, ".se"), lc$SE[i])
+    put(paste0(key, ".df"), lc$df[i])
+  }
+  leads <- grep("^e-", names(rows), value = TRUE)
+  if (length(leads)) {
+    wt <- Wald_test(fit, constraints = do.call(rbind, rows[leads]), vcov = V2, test = "HTZ")
+    put(paste0(pre, "pretrend.F"), wt$Fstat); put(paste0(pre, "pretrend.df_num"), wt$df_num)
+    put(paste0(pre, "pretrend.df_denom"), wt$df_denom); put(paste0(pre, "pretrend.p"), wt$p_val)
+  }
+}
+
 # ------------------------------------------------------------------ cross-section estimators
 Gc <- length(unique(cross$cluster))
 cross$x2 <- factor(cross$x2)  # levels a, b, c: "a" is the reference
@@ -153,8 +215,23 @@ for (j in colnames(X)) {
       (mean(x[t1]) - weighted.mean(x[c0], w[c0])) / sdp)
 }
 
+# ------------------------------------------------------------------ measurement invariance
+# items.csv: one factor, four items, three waves (listwise deletion, ML, lavaan defaults)
+suppressPackageStartupMessages(library(lavaan))
+items <- read.csv("items.csv", na.strings = "NA", stringsAsFactors = FALSE)
+mi_model <- "f =~ q1 + q2 + q3 + q4"
+fits <- list(configural = cfa(mi_model, data = items, group = "wave"),
+             metric = cfa(mi_model, data = items, group = "wave", group.equal = "loadings"))
+for (m in names(fits)) {
+  fm <- fitMeasures(fits[[m]], c("chisq", "df", "pvalue", "cfi", "rmsea", "ntotal"))
+  for (k in names(fm)) put(sprintf("mi.%s.%s", m, k), fm[[k]])
+}
+lrt <- lavTestLRT(fits$configural, fits$metric)
+put("mi.delta.chisq", lrt[["Chisq diff"]][2]); put("mi.delta.df", lrt[["Df diff"]][2])
+put("mi.delta.p", lrt[["Pr(>Chisq)"]][2])
+
 res <- do.call(rbind, out)
 write.csv(res, "dialogue_golden.csv", row.names = FALSE)
 cat(R.version.string, "\n")
-for (p in c("sandwich", "lmtest", "clubSandwich", "lme4"))
+for (p in c("sandwich", "lmtest", "clubSandwich", "lme4", "lavaan"))
   cat(p, as.character(packageVersion(p)), "\n")

@@ -54,3 +54,19 @@ cross = pd.DataFrame({"id": np.arange(n), "cluster": [f"c{k:02d}" for k in cl],
                       "x1": np.round(x1, 6), "x2": x2, "y0": np.round(y0, 6), "d": d,
                       "y1": np.round(y1, 6)})
 cross.to_csv("cross.csv", index=False, float_format="%.6f")
+
+# ---------------------------------------------------------------- items (invariance)
+# Four six-point items of one factor in three waves; item q3 loads less in wave "w3"
+# (a metric non-invariance), a few answers missing. Own generator: the files above are
+# unchanged.
+rng_items = np.random.default_rng(20261202)
+item_rows = []
+for w, n_w in (("w1", 260), ("w2", 240), ("w3", 250)):
+    f = rng_items.normal(0, 1, n_w)
+    lam = np.array([0.9, 0.8, 0.7, 0.85]) * (np.array([1, 1, 0.4, 1]) if w == "w3" else 1)
+    raw = 3.5 + f[:, None] * lam[None, :] + rng_items.normal(0, 0.7, (n_w, 4))
+    codes = np.clip(np.round(raw), 1, 6).astype(float)
+    codes[rng_items.random((n_w, 4)) < 0.02] = np.nan
+    for r in codes:
+        item_rows.append({"wave": w, **{f"q{j + 1}": r[j] for j in range(4)}})
+pd.DataFrame(item_rows).to_csv("items.csv", index=False, na_rep="NA", float_format="%.0f")
