@@ -19,6 +19,12 @@ questions (the *unsur* of PermenPANRB No. 14 Tahun 2017), each answered 1 (worst
 * interrupted time series for a dated service change such as the launch of online permits
   (:func:`interrupted_time_series`, :func:`controlled_its`, :func:`plot_its`);
 * the online-versus-walk-in gap within unit-months (:func:`channel_gap`);
+* the store's log of dated service changes (:func:`read_interventions`) and which units
+  an interrupted time series can use (:func:`its_plan`);
+* the tables the service report shows and registers: the IKM per semester or year
+  (:func:`period_ikm`), every unit's trend (:func:`trend_summary`) and the interrupted
+  time series with the report's intervals beside the defaults (:func:`its_summary`,
+  :data:`REPORT_SE`, :func:`interval_coverage`);
 * findings under the estimand ids of the catalogue (every frame carries ``estimand_id``;
   :func:`to_estimates` turns rows into :class:`~asn_research.results.Estimate` objects).
 
@@ -39,12 +45,16 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -61,27 +71,47 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ELEMENTS",
+    "ELEMENT_LABELS",
     "GRADE_BANDS",
+    "INTERVENTIONS_FILE",
     "PERFORMANCE_LABELS",
+    "REPORT_SE",
+    "SERVICE_USERS_FILE",
     "CiMethod",
     "Holiday",
+    "PeriodKind",
+    "SeMethod",
+    "add_labels",
     "channel_gap",
+    "channel_summary",
     "classify_ikm",
+    "column_labels",
     "compare_units",
     "controlled_its",
     "element_scores",
     "holiday_calendar",
     "ikm",
     "interrupted_time_series",
+    "interval_coverage",
+    "its_plan",
+    "its_summary",
     "krejcie_morgan",
     "month_calendar",
     "ols_trend",
+    "period_ikm",
+    "plot_element_heatmap",
     "plot_ikm_ranking",
     "plot_its",
+    "plot_seasonality",
+    "population_map",
+    "read_interventions",
+    "read_service_users",
     "round_half_up",
     "seasonality",
     "to_estimates",
+    "trend_summary",
     "trend_test",
+    "unit_labels",
     "weakest_elements",
 ]
 
@@ -117,6 +147,11 @@ Holiday = Literal["lebaran", "ramadan"]
 """Holiday regressor: 1 in the Idul Fitri month, or the share of the month's days in Ramadan."""
 
 Adjust = Literal["holm", "bonferroni", "none"]
+
+SeMethod = Literal["hac", "classical", "max"]
+"""Standard errors of the time-series regressions: HAC (Newey–West for one series,
+Driscoll–Kraay pooled; the default), classical OLS, or the larger of the two per
+coefficient (see ``docs/skm.md`` §8 for their coverage)."""
 
 # Idul Fitri (1 Syawal) and the first day of Ramadan as set by the Indonesian government
 # (Kementerian Agama, sidang isbat). See docs/skm.md for the sources and Muhammadiyah's dates.
@@ -1072,6 +1107,11 @@ def holiday_calendar() -> pd.DataFrame:
     2        1446       2025-03
     3        1447       2026-03
     """
+    return _holiday_table().copy()
+
+
+@functools.cache
+def _holiday_table() -> pd.DataFrame:
     cal = pd.DataFrame(_HOLIDAY_ROWS, columns=["hijri_year", "ramadan_start", "idul_fitri"])
     cal["ramadan_start"] = pd.to_datetime(cal["ramadan_start"])
     cal["idul_fitri"] = pd.to_datetime(cal["idul_fitri"])
@@ -1081,7 +1121,7 @@ def holiday_calendar() -> pd.DataFrame:
 
 def _check_calendar(calendar: pd.DataFrame | None) -> pd.DataFrame:
     if calendar is None:
-        return holiday_calendar()
+        return _holiday_table()          # read only: never modified in place
     check_frame(calendar, name="calendar")
     check_columns(calendar, ["ramadan_start", "idul_fitri"], role="calendar column")
     cal = calendar.copy()
@@ -1124,26 +1164,33 @@ def month_calendar(months: Sequence[str] | pd.Series, *,
     1  2025-03   24302              3        1       0.967742
     2  2026-02   24313              2        0       0.357143
     """
+    import calendar as _cal
+    import datetime as _dt
+
     cal = _check_calendar(calendar)
     ser = pd.Series(list(months) if not isinstance(months, pd.Series) else months.tolist())
     codes = _month_codes(ser, name="months")
     years = set(cal["idul_fitri"].dt.year.tolist())
     lebaran = set(cal["idul_fitri"].dt.strftime("%Y-%m").tolist())
+    spans = [(rs.date(), idf.date() - _dt.timedelta(days=1))
+             for rs, idf in zip(cal["ramadan_start"], cal["idul_fitri"], strict=True)]
+    seen: dict[int, dict[str, Any]] = {}
     rows = []
     for m, code in zip(ser.tolist(), codes.tolist(), strict=True):
-        y, mo = int(m[:4]), int(m[5:7])
-        if y not in years:
-            raise InputError(f"the holiday calendar has no Idul Fitri in {y}", column="calendar",
-                             fix="append that year's ramadan_start and idul_fitri to "
-                             "service.holiday_calendar() and pass it as calendar=")
-        first = pd.Timestamp(year=y, month=mo, day=1)
-        last = first + pd.offsets.MonthEnd(0)
-        days = 0
-        for rs, idf in zip(cal["ramadan_start"], cal["idul_fitri"], strict=True):
-            a, b = max(first, rs), min(last, idf - pd.Timedelta(days=1))
-            days += max(0, (b - a).days + 1)
-        rows.append({"month": m, "period": int(code), "month_of_year": mo,
-                     "lebaran": int(m in lebaran), "ramadan_share": days / last.day})
+        if code not in seen:
+            y, mo = int(code) // 12, int(code) % 12 + 1
+            if y not in years:
+                raise InputError(f"the holiday calendar has no Idul Fitri in {y}",
+                                 column="calendar",
+                                 fix="append that year's ramadan_start and idul_fitri to "
+                                 "service.holiday_calendar() and pass it as calendar=")
+            n_days = _cal.monthrange(y, mo)[1]
+            first, last = _dt.date(y, mo, 1), _dt.date(y, mo, n_days)
+            days = sum(max(0, (min(last, b) - max(first, a)).days + 1) for a, b in spans)
+            seen[code] = {"period": int(code), "month_of_year": mo,
+                          "lebaran": int(f"{y}-{mo:02d}" in lebaran),
+                          "ramadan_share": days / n_days}
+        rows.append({"month": m, **seen[code]})
     return pd.DataFrame(rows, columns=["month", "period", "month_of_year", "lebaran",
                                        "ramadan_share"])
 
@@ -1405,33 +1452,60 @@ def trend_test(
 
 
 # ============================================================================ regressions
-def _ols_hac(y: np.ndarray, x: np.ndarray, lags: int, small_sample: bool = False
-             ) -> tuple[np.ndarray, np.ndarray, int, float]:
-    """OLS with Newey–West covariance (Bartlett, ``lags``; n/(n−k) factor if small_sample).
+def _check_rank(x: np.ndarray, key: Sequence[Any], column: str) -> None:
+    """Refuse a design whose columns are not separately identified (e.g. seasonal terms in
+    two years of months, where the trend is a combination of the month dummies)."""
+    r = np.abs(np.diag(np.linalg.qr(x, mode="r")))
+    norms = np.linalg.norm(x, axis=0)
+    if x.shape[0] < x.shape[1] or np.any(r <= 1e-10 * np.where(norms > 0, norms, 1.0)):
+        raise InputError(f"the series {'.'.join(map(str, key)) or '(all rows)'}: the terms of "
+                         "the model cannot be told apart with these periods (the design is "
+                         "rank-deficient)", column=column,
+                         fix="use seasonal=False, or a series of at least three years")
+
+
+def _combine_cov(classical: np.ndarray, hac: np.ndarray, se: str) -> np.ndarray:
+    """The covariance the intervals use: HAC, classical, or (``"max"``) a diagonal matrix of
+    the larger of the two standard errors per coefficient."""
+    if se == "hac":
+        return hac
+    if se == "classical":
+        return classical
+    return np.diag(np.maximum(np.diag(classical), np.diag(hac)))
+
+
+def _ols_hac(y: np.ndarray, x: np.ndarray, lags: int, small_sample: bool = False,
+             se: str = "hac") -> tuple[np.ndarray, np.ndarray, int, float]:
+    """OLS with Newey–West covariance (Bartlett, ``lags``; n/(n−k) factor if small_sample),
+    classical covariance, or the larger of the two SEs (``se``).
 
     Returns the coefficients, their covariance, the residual df and the lag-1
     autocorrelation of the residuals (a diagnostic of whether HAC SEs are needed).
     """
     from statsmodels.regression.linear_model import OLS
 
-    fit = OLS(y, x).fit(cov_type="HAC",
-                        cov_kwds={"maxlags": lags, "use_correction": bool(small_sample)})
+    fit = OLS(y, x).fit(method="qr")
+    hac = fit.get_robustcov_results(cov_type="HAC", maxlags=lags,
+                                    use_correction=bool(small_sample))
     r = np.asarray(fit.resid)
     acf1 = float(np.sum(r[1:] * r[:-1]) / np.sum(r * r)) if r.size > 2 and np.any(r) \
         else math.nan
-    return np.asarray(fit.params), np.asarray(fit.cov_params()), int(round(fit.df_resid)), acf1
+    cov = _combine_cov(np.asarray(fit.cov_params()), np.asarray(hac.cov_params()), se)
+    return np.asarray(fit.params), cov, int(round(fit.df_resid)), acf1
 
 
 def _ols_dk(y: np.ndarray, x: np.ndarray, time_codes: np.ndarray, lags: int,
-            small_sample: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """OLS with Driscoll–Kraay covariance (time codes 0..T−1, Bartlett; n/(n−k) if asked)."""
+            small_sample: bool = False, se: str = "hac") -> tuple[np.ndarray, np.ndarray]:
+    """OLS with Driscoll–Kraay covariance (time codes 0..T−1, Bartlett; n/(n−k) if asked),
+    classical covariance, or the larger of the two SEs (``se``)."""
     from statsmodels.regression.linear_model import OLS
 
-    fit = OLS(y, x).fit(cov_type="hac-groupsum",
-                        cov_kwds={"time": time_codes, "maxlags": lags,
-                                  "use_correction": "hac" if small_sample else False},
-                        df_correction=False)
-    return np.asarray(fit.params), np.asarray(fit.cov_params())
+    fit = OLS(y, x).fit(method="qr")
+    dk = fit.get_robustcov_results(cov_type="hac-groupsum", time=time_codes, maxlags=lags,
+                                   use_correction="hac" if small_sample else False,
+                                   df_correction=False)
+    return np.asarray(fit.params), _combine_cov(np.asarray(fit.cov_params()),
+                                                np.asarray(dk.cov_params()), se)
 
 
 def _check_lags(hac_lags: Any) -> int:
@@ -1444,9 +1518,19 @@ def _check_bool(value: Any, *, name: str) -> bool:
     return bool(value)
 
 
-def _se_text(kind: str, lags: int, small_sample: bool, df_txt: str) -> str:
+def _se_text(kind: str, lags: int, small_sample: bool, df_txt: str, se: str = "hac") -> str:
     factor = "n/(n-k) small-sample factor" if small_sample else "no small-sample factor"
-    return f"{kind} SE (Bartlett, lag {lags}, no prewhitening, {factor}), {df_txt}"
+    hac = f"{kind} SE (Bartlett, lag {lags}, no prewhitening, {factor})"
+    if se == "classical":
+        return f"classical OLS SE (independent, equal-variance errors), {df_txt}"
+    if se == "max":
+        return (f"SE = the larger of the classical OLS SE and the {hac} per coefficient "
+                f"(Angrist & Pischke 2009, sec. 8.1), {df_txt}")
+    return f"{hac}, {df_txt}"
+
+
+def _check_se(se: Any) -> str:
+    return check_choice(se, SeMethod, name="se")
 
 
 def _coef_rows(names: Sequence[str], params: np.ndarray, cov: np.ndarray, df: float,
@@ -1473,6 +1557,7 @@ def ols_trend(
     holiday: Holiday = "lebaran",
     calendar: pd.DataFrame | None = None,
     confidence: float = 0.95,
+    se: SeMethod = "hac",
 ) -> pd.DataFrame:
     """Linear trend per series by OLS with Newey–West (HAC) standard errors.
 
@@ -1502,6 +1587,9 @@ def ols_trend(
         Holiday table (default :func:`holiday_calendar`).
     confidence : float, optional
         Interval level (default 0.95).
+    se : {"hac", "classical", "max"}, optional
+        Standard errors: Newey–West (default), classical OLS, or the larger of the two
+        per coefficient (see Notes).
 
     Returns
     -------
@@ -1525,7 +1613,11 @@ def ols_trend(
     Newey–West with the Bartlett kernel, the given lag, no prewhitening and no
     small-sample factor (R: ``sandwich::NeweyWest(fit, lag = L, prewhite = FALSE,
     adjust = FALSE)``), t with n − k df as ``lmtest::coeftest``. Rows are taken in time
-    order: a missing period is treated as adjacent, as in R.
+    order: a missing period is treated as adjacent, as in R. ``se="classical"`` uses
+    s²(X'X)⁻¹ (R: ``vcov(lm(...))``); ``se="max"`` the larger of the classical and the
+    Newey–West SE of each coefficient (as configured by ``hac_lags`` and
+    ``small_sample``), the hedge of Angrist & Pischke (2009, §8.1) against the downward
+    bias of HAC SEs in short series — the report's choice (``docs/skm.md`` §8).
 
     References
     ----------
@@ -1548,6 +1640,8 @@ def ols_trend(
     small_sample = _check_bool(small_sample, name="small_sample")
     confidence = check_confidence(confidence)
     check_choice(holiday, Holiday, name="holiday")
+    se = _check_se(se)
+    seasonal = _check_bool(seasonal, name="seasonal")
     series, monthly = _series(data, value=value, time=time, by=by_t)
     if seasonal and not monthly:
         raise InputError("seasonal terms need month ids 'YYYY-MM' in the time column",
@@ -1565,7 +1659,8 @@ def ols_trend(
             raise InputError(f"the series {'.'.join(map(str, key)) or '(all rows)'} has "
                              f"{y.size} observed periods, too few for {x.shape[1]} parameters",
                              column=value, fix="use a longer series or seasonal=False")
-        params, cov, dfr, acf1 = _ols_hac(y, x, lags, small_sample)
+        _check_rank(x, key, value)
+        params, cov, dfr, acf1 = _ols_hac(y, x, lags, small_sample, se)
         coef = _coef_rows(names, params, cov, dfr, confidence)[1]
         row = dict(zip(by_t, key, strict=True))
         row["estimand_id"] = _key_id("service.trend", key)
@@ -1576,7 +1671,7 @@ def ols_trend(
     out = pd.DataFrame(rows)
     seas = (f" + month-of-year dummies + {holiday}" if seasonal else "")
     out["method"] = (f"OLS value ~ time{seas}; "
-                     + _se_text("Newey-West", lags, small_sample, "t(n-k)"))
+                     + _se_text("Newey-West", lags, small_sample, "t(n-k)", se))
     return out
 
 
@@ -1630,8 +1725,9 @@ def seasonality(
     Raises
     ------
     InputError
-        Without month ids, with months outside the holiday calendar, or with fewer than
-        two years of data.
+        Without month ids, with months outside the holiday calendar, with fewer than
+        two years of data, or when the terms cannot be told apart (e.g. two years whose
+        Lebaran falls in the same calendar month, as April 2023 and 2024).
 
     Notes
     -----
@@ -1682,6 +1778,7 @@ def seasonality(
     if y_all.size < x.shape[1] + 2:
         raise InputError("too few observations for the seasonal model", column=value,
                          fix="use a longer series")
+    _check_rank(x, (), value)
     if n_g == 1:
         params, cov, dfr, _ = _ols_hac(y_all, x, lags, small_sample)
         df = float(dfr)
@@ -1760,6 +1857,7 @@ def interrupted_time_series(
     calendar: pd.DataFrame | None = None,
     confidence: float = 0.95,
     name: str = "online_permit",
+    se: SeMethod = "hac",
 ) -> pd.DataFrame:
     """Interrupted time series for a dated service change (e.g. the online-permit launch).
 
@@ -1805,6 +1903,9 @@ def interrupted_time_series(
         Interval level (default 0.95).
     name : str, optional
         The change's name in the estimand ids (default ``"online_permit"``).
+    se : {"hac", "classical", "max"}, optional
+        Standard errors: HAC (default: Newey–West per unit, Driscoll–Kraay pooled),
+        classical OLS, or the larger of the two per coefficient (see Notes).
 
     Returns
     -------
@@ -1846,9 +1947,12 @@ def interrupted_time_series(
     estimated long-run variance), and more so the larger the lag. In the Monte Carlo of
     ``benchmarks/coverage_service.py`` (42 months, independent monthly samples) the
     per-unit 95 % intervals with lag 3 covered the level change about 86 % of the time;
-    see ``docs/skm.md`` §8 for the figures and the alternatives (a smaller lag,
-    ``small_sample=True``) when the residuals show no autocorrelation (``resid_acf1``
-    near 0, as with independent monthly samples).
+    see ``docs/skm.md`` §8 for the figures. ``se="max"`` takes, per coefficient, the
+    larger of the classical OLS SE and the HAC SE (as configured by ``hac_lags`` and
+    ``small_sample``) — the hedge of Angrist & Pischke (2009, §8.1); with
+    ``seasonal=True`` and ``small_sample=True`` its intervals covered 94–95 % there, and
+    it is what the service report registers. Under strongly autocorrelated monthly
+    shocks no interval from 42 months reaches 95 % (§8).
 
     *Identification*: without the change, the unit's series would have continued its
     pre-period line (plus season, if modelled). Anything else that changed at the same
@@ -1868,6 +1972,8 @@ def interrupted_time_series(
     Newey, W. K., & West, K. D. (1987). *Econometrica*, 55(3), 703–708.
     Driscoll, J. C., & Kraay, A. C. (1998). *Review of Economics and Statistics*, 80(4),
     549–560.
+    Angrist, J. D., & Pischke, J.-S. (2009). *Mostly Harmless Econometrics*. Princeton
+    University Press (§8.1: the larger of conventional and robust standard errors).
 
     Examples
     --------
@@ -1889,6 +1995,8 @@ def interrupted_time_series(
     small_sample = _check_bool(small_sample, name="small_sample")
     confidence = check_confidence(confidence)
     check_choice(holiday, Holiday, name="holiday")
+    se = _check_se(se)
+    seasonal = _check_bool(seasonal, name="seasonal")
     if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
         raise ConfigError(f"name must be a lowercase identifier such as 'online_permit'; got "
                           f"{name!r}")
@@ -1930,7 +2038,8 @@ def interrupted_time_series(
                 raise InputError(f"the series {'.'.join(map(str, key)) or '(all rows)'} has "
                                  f"too few periods for {x.shape[1]} parameters", column=value,
                                  fix="use a longer series or seasonal=False")
-            params, cov, dfr, acf1 = _ols_hac(y, x, lags, small_sample)
+            _check_rank(x, key, value)
+            params, cov, dfr, acf1 = _ols_hac(y, x, lags, small_sample, se)
             for r in _coef_rows(names, params, cov, dfr, confidence)[:4]:
                 row = dict(zip(by_t, key, strict=True))
                 row.update(r)
@@ -1940,7 +2049,7 @@ def interrupted_time_series(
                             "resid_acf1": acf1, **common})
                 rows.append(row)
         method = (f"segmented OLS value ~ time + post + time_since_start{seas} per unit; "
-                  + _se_text("Newey-West", lags, small_sample, "t(n-k)"))
+                  + _se_text("Newey-West", lags, small_sample, "t(n-k)", se))
     else:
         t_all = np.concatenate([s[1] for s in series])
         y_all = np.concatenate([s[2] for s in series])
@@ -1961,7 +2070,8 @@ def interrupted_time_series(
             sd, _ = _seasonal_design(t_all, holiday, calendar)
             x = np.column_stack([x, sd])
         tcodes = pd.factorize(t_all, sort=True)[0].astype(np.int64)
-        params, cov = _ols_dk(y_all, x, tcodes, lags, small_sample)
+        _check_rank(x, (), value)
+        params, cov = _ols_dk(y_all, x, tcodes, lags, small_sample, se)
         k0 = level.shape[1] + trend.shape[1]
         df = float(np.unique(tcodes).size - 1)
         coef = _coef_rows(["level_change", "slope_change"], params[k0:k0 + 2],
@@ -1979,7 +2089,7 @@ def interrupted_time_series(
         trends_txt = "unit trends" if unit_trends else "a common trend"
         method = (f"pooled segmented OLS with unit fixed effects and {trends_txt}, post and "
                   f"time_since_start of each treated unit{seas}; "
-                  + _se_text("Driscoll-Kraay", lags, small_sample, "t(T-1)")
+                  + _se_text("Driscoll-Kraay", lags, small_sample, "t(T-1)", se)
                   + "; units without a start are comparison units")
     out = pd.DataFrame(rows)
     out["method"] = method
@@ -2004,6 +2114,7 @@ def controlled_its(
     calendar: pd.DataFrame | None = None,
     confidence: float = 0.95,
     name: str = "online_permit",
+    se: SeMethod = "hac",
 ) -> pd.DataFrame:
     """Interrupted time series of each changed unit against units without the change.
 
@@ -2024,7 +2135,7 @@ def controlled_its(
         Unit → first period of the change (``None`` for units without it).
     controls : sequence, optional
         The comparison units (default: every unit without a start).
-    hac_lags, small_sample, seasonal, holiday, calendar, confidence, name
+    hac_lags, small_sample, seasonal, holiday, calendar, confidence, name, se
         As in :func:`interrupted_time_series`.
 
     Returns
@@ -2107,14 +2218,337 @@ def controlled_its(
     res = interrupted_time_series(
         stacked, value="_d", time="_t", start={u: start[u] for u in treated}, by=unit,
         hac_lags=lags, small_sample=small_sample, seasonal=seasonal, holiday=holiday,
-        calendar=calendar, confidence=confidence, name=name)
+        calendar=calendar, confidence=confidence, name=name, se=se)
     res["n_controls"] = len(ctrl)
     res["method"] = ("controlled ITS: segmented OLS of (unit - mean of comparison units) ~ time + "
                      "post + time_since_start" + (f" + month-of-year + {holiday}" if seasonal
                                                   else "")
-                     + "; " + _se_text("Newey-West", lags, bool(small_sample), "t(n-k)"))
+                     + "; " + _se_text("Newey-West", lags, bool(small_sample), "t(n-k)",
+                                       str(se)))
     cols = [c for c in res.columns if c != "method"] + ["method"]
     return res[cols]
+
+
+# ============================================================================ service log
+#: File name of a store's log of dated service changes (``<store>/interventions.yaml``).
+INTERVENTIONS_FILE = "interventions.yaml"
+_INTERVENTION_KEYS = ("id", "unit", "start", "label", "note")
+_INTERVENTION_COLUMNS = ["intervention", "unit", "start", "label_id", "label_en", "note"]
+_ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_LOG_FIX = ("write the file as 'interventions:' followed by one line per change, e.g. "
+            "\"  - {id: online_permit, unit: bapenda_pbb, start: '2024-11'}\" (see docs/skm.md, "
+            "'The log of service changes')")
+
+
+def _yaml_lines(text: str) -> list[int | None]:
+    """Line numbers (1-based) of the entries of the ``interventions`` list, if findable."""
+    import yaml
+
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:  # pragma: no cover - safe_load has already succeeded
+        return []
+    if not isinstance(node, yaml.MappingNode):
+        return []
+    for key, value in node.value:
+        if getattr(key, "value", None) == "interventions" and isinstance(value,
+                                                                         yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
+
+
+def read_interventions(store: str | os.PathLike[str]) -> pd.DataFrame:
+    """The dated service changes a pemda logged in its store (``interventions.yaml``).
+
+    A unit knows when it changed its service — the month online permit applications
+    opened, a new queue system started — and writes it by hand into the store's log,
+    ``<store>/interventions.yaml``. The service report reads it to date the interrupted
+    time series (:func:`its_plan`); it never guesses a date from the data. The format is
+    in ``docs/skm.md`` (*The log of service changes*)::
+
+        interventions:
+          - {id: online_permit, unit: bapenda_pbb, start: '2024-11',
+             label: {id: 'Layanan izin daring', en: 'Online permit applications'}}
+
+    Parameters
+    ----------
+    store : path
+        The store folder (the file ``interventions.yaml`` in it is read), or the path of
+        a log file itself (ending in ``.yaml`` or ``.yml``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per logged change, sorted by ``intervention``, ``start`` and ``unit``:
+        ``intervention`` (the change's id, e.g. ``"online_permit"``), ``unit`` (the
+        service-unit code), ``start`` (the first month the change applied, ``"YYYY-MM"``),
+        ``label_id`` and ``label_en`` (its name in words; the id when not given), ``note``
+        (free text, or NA). Empty, with these columns, when the file does not exist or
+        lists no change.
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read, is not valid YAML, or an entry lacks ``id``,
+        ``unit`` or ``start``, has an unknown key, a start that is not a month
+        ``'YYYY-MM'``, or repeats a change of the same unit; the message names the file,
+        the line of the entry and the fix.
+
+    Notes
+    -----
+    ``start`` is the first month in which the change applied to the unit's users: for a
+    launch on 20 September, most of September's respondents were served the old way, so
+    a pemda would write ``'2024-10'``. Dates are refused rather than rounded, since
+    which month counts as the first is the pemda's judgement. Write the month in quotes
+    (``'2024-09'``): YAML reads some unquoted values as numbers or dates.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from asn_research import service
+    >>> store = pathlib.Path(tempfile.mkdtemp())
+    >>> service.read_interventions(store).empty      # no log: no dated changes
+    True
+    >>> _ = (store / "interventions.yaml").write_text(
+    ...     "interventions:\\n  - {id: online_permit, unit: bapenda_pbb, start: '2024-11'}\\n")
+    >>> service.read_interventions(store)[["intervention", "unit", "start"]]
+        intervention         unit    start
+    0  online_permit  bapenda_pbb  2024-11
+    """
+    import yaml
+
+    p = Path(store)
+    path = p if p.suffix.lower() in (".yaml", ".yml") else p / INTERVENTIONS_FILE
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in _INTERVENTION_COLUMNS})
+    if not path.is_file():
+        logger.debug("no log of service changes at %s", path)
+        return empty
+    fname = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the log of service changes ({type(exc).__name__})",
+                         file=fname, fix="save the file as UTF-8 text") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError("the log of service changes is not valid YAML", file=fname,
+                         row=None if mark is None else mark.line + 1, fix=_LOG_FIX) from None
+    if doc is None:
+        return empty
+    if not isinstance(doc, Mapping) or set(doc) != {"interventions"}:
+        raise InputError("the log of service changes must have exactly one key, "
+                         "'interventions'", file=fname, fix=_LOG_FIX)
+    items = doc["interventions"]
+    if items is None:
+        return empty
+    if not isinstance(items, list):
+        raise InputError("'interventions' must be a list of changes", file=fname, fix=_LOG_FIX)
+    lines = _yaml_lines(text)
+    rows, seen = [], {}
+    for i, item in enumerate(items):
+        line = lines[i] if i < len(lines) else None
+        where = dict(file=fname, row=line)
+        if not isinstance(item, Mapping):
+            raise InputError(f"entry {i + 1} is not a mapping of id, unit and start",
+                             fix=_LOG_FIX, **where)
+        unknown = sorted(set(map(str, item)) - set(_INTERVENTION_KEYS))
+        if unknown:
+            raise InputError(f"entry {i + 1} has an unknown key {unknown[0]!r}",
+                             fix="use only the keys " + ", ".join(_INTERVENTION_KEYS), **where)
+        missing = [k for k in ("id", "unit", "start") if item.get(k) in (None, "")]
+        if missing:
+            raise InputError(f"entry {i + 1} has no {missing[0]!r}", fix=_LOG_FIX, **where)
+        iid, unit, start = item["id"], item["unit"], item["start"]
+        if not isinstance(iid, str) or not _ID_RE.match(iid):
+            raise InputError(f"entry {i + 1}: the id {iid!r} is not a lowercase identifier",
+                             fix="use letters, digits and _ starting with a letter, e.g. "
+                             "online_permit", **where)
+        if not isinstance(unit, str) or not unit.strip():
+            raise InputError(f"entry {i + 1}: the unit must be a service-unit code",
+                             fix="write the unit's code as in the SKM data, e.g. bapenda_pbb",
+                             **where)
+        if not isinstance(start, str) or not _MONTH_RE.match(start.strip()):
+            got = (f"the date {start}" if hasattr(start, "year") else repr(start))
+            raise InputError(f"entry {i + 1}: start must be a month 'YYYY-MM'; got {got}",
+                             fix="write the first month in which the change applied, in "
+                             "quotes, e.g. start: '2024-09'", **where)
+        label = item.get("label")
+        if label is None:
+            lab_id = lab_en = iid
+        elif isinstance(label, str):
+            lab_id = lab_en = label
+        elif isinstance(label, Mapping) and set(label) <= {"id", "en"} and all(
+                isinstance(v, str) for v in label.values()):
+            lab_id = label.get("id") or label.get("en") or iid
+            lab_en = label.get("en") or label.get("id") or iid
+        else:
+            raise InputError(f"entry {i + 1}: label must be text or {{id: …, en: …}}",
+                             fix="write label: {id: 'Layanan izin daring', en: 'Online "
+                             "permit applications'}", **where)
+        note = item.get("note")
+        if note is not None and not isinstance(note, str):
+            raise InputError(f"entry {i + 1}: note must be text", fix="quote the note",
+                             **where)
+        key = (iid, unit.strip())
+        if key in seen:
+            raise InputError(f"entry {i + 1} repeats the change {iid!r} of unit "
+                             f"{unit.strip()!r} (first in entry {seen[key]})",
+                             fix="keep one entry per change and unit; for a relaunch use "
+                             "another id", **where)
+        seen[key] = i + 1
+        rows.append({"intervention": iid, "unit": unit.strip(), "start": start.strip(),
+                     "label_id": lab_id, "label_en": lab_en, "note": note})
+    if not rows:
+        return empty
+    out = pd.DataFrame(rows, columns=_INTERVENTION_COLUMNS)
+    out = out.sort_values(["intervention", "start", "unit"], kind="stable")
+    return out.reset_index(drop=True)
+
+
+_PLAN_COLUMNS = ["role", "intervention", "start", "n_pre", "n_post", "reason", "label_id",
+                 "label_en"]
+
+
+def its_plan(
+    data: pd.DataFrame,
+    interventions: pd.DataFrame,
+    *,
+    intervention: str = "online_permit",
+    unit: str = "service_unit",
+    time: str = "wave",
+    min_periods: int = 3,
+) -> pd.DataFrame:
+    """Which units an interrupted time series can use, and how: treated, comparison, or not.
+
+    Reads the log of service changes (:func:`read_interventions`) against the months the
+    data hold, so that a report never fits a launch it cannot estimate and never uses a
+    changed unit as a comparison.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit and month (e.g. :func:`ikm`), ``time`` holding month ids.
+    interventions : pandas.DataFrame
+        The log, as :func:`read_interventions` returns it (may be empty).
+    intervention : str, optional
+        The change to analyse (default ``"online_permit"``).
+    unit, time : str, optional
+        The unit and month columns (defaults ``"service_unit"``, ``"wave"``).
+    min_periods : int, optional
+        Months needed on each side of the start (default 3, as
+        :func:`interrupted_time_series` requires).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit in the data or in the log, treated units first: the ``unit``
+        column; ``role``: ``"treated"`` (the change started with at least
+        ``min_periods`` months on each side), ``"comparison"`` (no logged change in the
+        months of the data) or ``"excluded"``; ``intervention`` and ``start``: the
+        logged change that decides the role (NA for comparison units); ``n_pre``,
+        ``n_post``: months observed before and from the start; ``reason``: why a unit is
+        excluded, or why a unit with a later start is a comparison (NA otherwise);
+        ``label_id``, ``label_en``: the change's name.
+
+    Raises
+    ------
+    InputError
+        If ``time`` does not hold month ids or the log lacks its columns.
+
+    Notes
+    -----
+    A unit whose change starts after the last month of the data is still unchanged in
+    every month observed, so it is a comparison unit (the reason says so). A unit with
+    *another* logged change inside the data's months is excluded from the comparison
+    group (that change would be attributed to the analysed one); a treated unit with
+    another change keeps its role, and the reason names the other change.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import service
+    >>> months = [f"2024-{m:02d}" for m in range(1, 13)]
+    >>> tab = pd.DataFrame({"service_unit": ["a"] * 12 + ["b"] * 12, "wave": months * 2})
+    >>> log = pd.DataFrame({"intervention": ["online_permit"], "unit": ["a"],
+    ...                     "start": ["2024-07"], "label_id": ["Izin daring"],
+    ...                     "label_en": ["Online permits"], "note": [None]})
+    >>> service.its_plan(tab, log)[["service_unit", "role", "start", "n_pre", "n_post"]]
+      service_unit        role    start  n_pre  n_post
+    0            a     treated  2024-07      6       6
+    1            b  comparison      NaN      0       0
+    """
+    check_frame(data)
+    check_frame(interventions, name="interventions")
+    check_columns(data, (unit, time))
+    check_columns(interventions, ("intervention", "unit", "start"), role="log column")
+    min_periods = _check_int(min_periods, name="min_periods", minimum=1)
+    if not isinstance(intervention, str) or not _ID_RE.match(intervention):
+        raise ConfigError(f"intervention must be a lowercase identifier such as "
+                          f"'online_permit'; got {intervention!r}")
+    codes = _month_codes(data[time], name=time)
+    units = data[unit].astype("object").to_numpy()
+    months_of: dict[Any, np.ndarray] = {}
+    for u in pd.unique(units):
+        months_of[u] = np.unique(codes[units == u])
+    last = max((m.max() for m in months_of.values() if m.size), default=None)
+    first = min((m.min() for m in months_of.values() if m.size), default=None)
+    log = interventions
+    rows = []
+    for u in sorted(set(months_of) | set(log["unit"].astype(str)), key=str):
+        mine = log[log["unit"].astype(str) == str(u)]
+        this = mine[mine["intervention"] == intervention]
+        other = mine[mine["intervention"] != intervention]
+        m = months_of.get(u, np.array([], dtype=np.int64))
+        other_in = [(r.intervention, r.start) for r in other.itertuples()
+                    if last is not None and first < _start_code(r.start, True) <= last]
+        other_txt = "; ".join(f"another change is logged: {i} from {s}" for i, s in other_in)
+        row = {unit: u, "intervention": None, "start": None, "n_pre": 0, "n_post": 0,
+               "reason": None, "label_id": None, "label_en": None}
+        if not m.size:
+            row.update(role="excluded", reason="no SKM results for this unit")
+            if len(this):
+                r0 = this.iloc[0]
+                row.update(intervention=intervention, start=r0["start"],
+                           label_id=r0.get("label_id"), label_en=r0.get("label_en"))
+        elif len(this):
+            r0 = this.iloc[0]
+            s0 = _start_code(r0["start"], True)
+            n_pre, n_post = int((m < s0).sum()), int((m >= s0).sum())
+            row.update(intervention=intervention, start=r0["start"], n_pre=n_pre,
+                       n_post=n_post, label_id=r0.get("label_id"), label_en=r0.get("label_en"))
+            if n_post == 0 and not other_in:
+                row.update(role="comparison", reason=f"starts {r0['start']}, after the last "
+                           "month of the data: unchanged in every month observed")
+            elif n_pre >= min_periods and n_post >= min_periods:
+                row.update(role="treated", reason=other_txt or None)
+            elif n_post == 0:
+                row.update(role="excluded", reason=other_txt)
+            else:
+                short = ("before" if n_pre < min_periods else "from")
+                k = n_pre if n_pre < min_periods else n_post
+                row.update(role="excluded", reason=f"only {k} months observed {short} the "
+                           f"start (at least {min_periods} needed)")
+        elif other_in:
+            i0, s0 = min(other_in, key=lambda x: x[1])
+            c0 = _start_code(s0, True)
+            row.update(role="excluded", intervention=i0, start=s0,
+                       n_pre=int((m < c0).sum()), n_post=int((m >= c0).sum()),
+                       reason=other_txt + " (not a clean comparison unit)")
+            lab = other[other["intervention"] == i0].iloc[0]
+            row.update(label_id=lab.get("label_id"), label_en=lab.get("label_en"))
+        else:
+            row.update(role="comparison")
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=[unit, *_PLAN_COLUMNS])
+    order = {"treated": 0, "comparison": 1, "excluded": 2}
+    out = out.sort_values(by=[unit], kind="stable")
+    out = out.iloc[np.argsort(out["role"].map(order).to_numpy(), kind="stable")]
+    out["n_pre"] = out["n_pre"].astype(int)
+    out["n_post"] = out["n_post"].astype(int)
+    logger.debug("its_plan: months %s..%s", first, last)
+    return out.reset_index(drop=True)
 
 
 # ============================================================================ channels
@@ -2268,9 +2702,1043 @@ def channel_gap(
     )
 
 
+# ============================================================================ report tables
+#: How the service report computes the intervals it registers for trends and the
+#: interrupted time series (``docs/skm.md`` §8): seasonal terms when the series covers
+#: three years (36 months), and the larger of the classical and the Newey–West / Driscoll–Kraay SE
+#: (lag 3, n/(n−k) factor) per coefficient.
+REPORT_SE: dict[str, Any] = {"se": "max", "hac_lags": 3, "small_sample": True}
+_MIN_SEASONAL_MONTHS = 36
+_ITS_ASSUMPTIONS = ("without the change, the unit's seasonally adjusted IKM would have "
+                    "continued its pre-change line; nothing else changed at the start month")
+_CITS_ASSUMPTIONS = ("without the change, the gap between the unit and the mean of the "
+                     "comparison units would have continued its pre-change line; the "
+                     "comparison units did not change at the same time")
+_TREND_ASSUMPTIONS = "a linear trend plus season describes the unit's IKM over the months used"
+
+
+def _seasonal_ok(months: Sequence[str], calendar: pd.DataFrame | None) -> bool:
+    """Seasonal terms are used when the series spans three years inside the holiday table."""
+    if len(set(months)) < _MIN_SEASONAL_MONTHS:
+        return False
+    years = set(_check_calendar(calendar)["idul_fitri"].dt.year.tolist())
+    return all(int(str(m)[:4]) in years for m in months)
+
+
+def _respondents(data: pd.DataFrame, unit: str, units: Sequence[Any], time: str,
+                 before: str | None = None) -> int | None:
+    """Respondents behind the unit-months used (the ``n_obs`` of an :func:`ikm` table)."""
+    if "n_obs" not in data.columns:
+        return None
+    keep = data[unit].isin(list(units)).to_numpy().copy()
+    if before is not None:
+        keep &= _month_codes(data[time], name=time) < _start_code(before, True)
+    n = pd.to_numeric(data["n_obs"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return int(np.nansum(n[keep]))
+
+
+def _check_plan(plan: pd.DataFrame, unit: str) -> pd.DataFrame:
+    check_frame(plan, name="plan")
+    check_columns(plan, (unit, "role", "start", "n_pre"), role="plan column")
+    return plan
+
+
+def trend_summary(
+    data: pd.DataFrame,
+    plan: pd.DataFrame,
+    *,
+    unit: str = "service_unit",
+    time: str = "wave",
+    value: str = "estimate",
+    confidence: float = 0.95,
+    calendar: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The trend of every unit's IKM, as the service report registers it, with its checks.
+
+    One row per unit of the plan that has data: the registered slope per month
+    (``service.trend.<unit>``) with the report's interval (:data:`REPORT_SE`), the same
+    slope with the functions' default interval (Newey–West lag 3, no seasonal terms) for
+    comparison, and the Mann–Kendall test with Sen's slope over the same months.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit and month, e.g. :func:`ikm` (its ``n_obs`` gives
+        ``n_respondents``).
+    plan : pandas.DataFrame
+        :func:`its_plan` of the same data.
+    unit, time, value : str, optional
+        Columns (defaults ``"service_unit"``, ``"wave"``, ``"estimate"``).
+    confidence : float, optional
+        Interval level (default 0.95).
+    calendar : pandas.DataFrame, optional
+        Holiday table (default :func:`holiday_calendar`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``unit`` column; ``estimand_id``; ``role`` (from the plan); ``basis``
+        (``"whole_series"``: OLS trend; ``"its_pre_trend"``: the pre-change slope of the
+        unit's interrupted time series; ``"pre_change_months"``: OLS trend on the months
+        before a logged change); ``seasonal`` (month-of-year and Lebaran terms used: when
+        the unit's series spans three years, 36 months); ``n_obs`` (months), ``n_respondents``;
+        ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``statistic``, ``p_value``,
+        ``df``, ``resid_acf1``, ``confidence``, ``method``, ``assumptions``;
+        ``default_estimate``, ``default_se``, ``default_ci_low``, ``default_ci_high``
+        (:func:`ols_trend` / :func:`interrupted_time_series` with their defaults);
+        ``sen_estimate``, ``sen_ci_low``, ``sen_ci_high``, ``mk_tau``, ``mk_p_value``
+        and ``mk_refused`` (:func:`trend_test` over the same months); ``refused`` (why no
+        trend could be fitted, else NA).
+
+    Raises
+    ------
+    InputError
+        If ``time`` does not hold month ids, or the plan lacks its columns.
+
+    Notes
+    -----
+    For a unit whose online permits started (role ``treated``), the catalogue's trend is
+    the pre-change slope *b* of the segmented regression, so the registered value comes
+    from :func:`interrupted_time_series` with the report's settings; Mann–Kendall/Sen use
+    the months before the start only. The intervals and their coverage are discussed in
+    ``docs/skm.md`` §8.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from asn_research import service
+    >>> months = [f"{2023 + m // 12}-{m % 12 + 1:02d}" for m in range(36)]
+    >>> y = 80 + 0.1 * np.arange(36) + np.tile([0.5, -0.5], 18)   # a trend and a season
+    >>> tab = pd.DataFrame({"service_unit": "a", "wave": months, "estimate": y})
+    >>> plan = service.its_plan(tab, service.read_interventions("no-such-folder"))
+    >>> out = service.trend_summary(tab, plan)
+    >>> out[["service_unit", "basis", "seasonal", "estimate"]].round(3)
+      service_unit         basis  seasonal  estimate
+    0            a  whole_series      True       0.1
+    """
+    _check_plan(plan, unit)
+    check_columns(data, (unit, time, value))
+    confidence = check_confidence(confidence)
+    rows = []
+    for _, p in plan.iterrows():
+        u = p[unit]
+        sub = data[data[unit] == u]
+        if sub.empty:
+            continue
+        months = sub[time].astype(str)
+        role, start = p["role"], p["start"]
+        row: dict[str, Any] = {unit: u, "estimand_id": _key_id("service.trend", [u]),
+                               "role": role, "refused": None}
+        if role == "treated":
+            basis, used = "its_pre_trend", sub
+        elif start is not None and not pd.isna(start) and role == "excluded":
+            basis = "pre_change_months"
+            used = sub[_month_codes(months, name=time) < _start_code(start, True)]
+        else:
+            basis, used = "whole_series", sub
+        row["basis"] = basis
+        seas = _seasonal_ok(used[time].astype(str).tolist() if basis != "its_pre_trend"
+                            else months.tolist(), calendar)
+        row["seasonal"] = seas
+        row["n_obs"] = int(used[value].notna().sum()) if basis != "its_pre_trend" else \
+            int(p["n_pre"])
+        row["n_respondents"] = _respondents(
+            data, unit, [u], time, before=start if basis != "whole_series" else None)
+        pre = used if basis != "its_pre_trend" else \
+            sub[_month_codes(months, name=time) < _start_code(start, True)]
+        try:
+            if basis == "its_pre_trend":
+                reg = interrupted_time_series(sub, value=value, time=time, by=unit,
+                                              start={u: start}, seasonal=seas,
+                                              calendar=calendar, confidence=confidence,
+                                              **REPORT_SE)
+                dft = interrupted_time_series(sub, value=value, time=time, by=unit,
+                                              start={u: start}, confidence=confidence)
+                reg, dft = (f[f["term"] == "trend"].iloc[0] for f in (reg, dft))
+            else:
+                reg = ols_trend(used, value=value, time=time, by=unit, seasonal=seas,
+                                calendar=calendar, confidence=confidence, **REPORT_SE).iloc[0]
+                dft = ols_trend(used, value=value, time=time, by=unit,
+                                confidence=confidence).iloc[0]
+        except InputError as exc:
+            row["refused"] = exc.message
+            reg = dft = None
+        for c in ("estimate", "se", "ci_low", "ci_high", "statistic", "p_value", "df",
+                  "resid_acf1"):
+            row[c] = math.nan if reg is None else float(reg[c])
+        row["method"] = "" if reg is None else (
+            reg["method"] + ("; the pre-change slope of the segmented regression"
+                             if basis == "its_pre_trend" else "")
+            + ("; months before the logged change only" if basis == "pre_change_months"
+               else ""))
+        row["assumptions"] = _ITS_ASSUMPTIONS if basis == "its_pre_trend" else \
+            _TREND_ASSUMPTIONS
+        for c in ("estimate", "se", "ci_low", "ci_high"):
+            row[f"default_{c}"] = math.nan if dft is None else float(dft[c])
+        mk = trend_test(pre, value=value, time=time, by=unit, confidence=confidence).iloc[0] \
+            if len(pre) else None
+        row["sen_estimate"] = math.nan if mk is None else mk["estimate"]
+        row["sen_ci_low"] = math.nan if mk is None else mk["ci_low"]
+        row["sen_ci_high"] = math.nan if mk is None else mk["ci_high"]
+        row["mk_tau"] = math.nan if mk is None else mk["tau"]
+        row["mk_p_value"] = math.nan if mk is None else mk["p_value"]
+        row["mk_refused"] = "no months before the change" if mk is None else mk["refused"]
+        row["confidence"] = confidence
+        rows.append(row)
+    cols = [unit, "estimand_id", "role", "basis", "seasonal", "n_obs", "n_respondents",
+            "estimate", "se", "ci_low", "ci_high", "statistic", "p_value", "df", "resid_acf1",
+            "confidence", "method", "assumptions", "default_estimate", "default_se",
+            "default_ci_low", "default_ci_high", "sen_estimate", "sen_ci_low", "sen_ci_high",
+            "mk_tau", "mk_p_value", "mk_refused", "refused"]
+    out = pd.DataFrame(rows, columns=cols)
+    out["n_respondents"] = out["n_respondents"].astype("Int64")
+    return out
+
+
+_ITS_COLUMNS = ["model", "term", "estimand_id", "estimate", "se", "ci_low", "ci_high",
+                "statistic", "p_value", "df", "n_obs", "n_respondents", "n_pre", "n_post",
+                "n_units", "n_controls", "start", "seasonal", "resid_acf1", "confidence",
+                "method", "assumptions", "default_estimate", "default_se", "default_ci_low",
+                "default_ci_high", "default_method"]
+
+
+def its_summary(
+    data: pd.DataFrame,
+    plan: pd.DataFrame,
+    *,
+    unit: str = "service_unit",
+    time: str = "wave",
+    value: str = "estimate",
+    confidence: float = 0.95,
+    calendar: pd.DataFrame | None = None,
+    name: str = "online_permit",
+) -> pd.DataFrame:
+    """The interrupted time series of a logged change: per unit, pooled and controlled.
+
+    Fits the three analyses of a dated change for the units the plan marks ``treated``
+    — each unit's own segmented regression, the pooled model over treated and comparison
+    units, and each unit against the mean of the comparison units — each with the
+    report's interval (:data:`REPORT_SE`, seasonal terms when the series spans two
+    years) and, beside it, the functions' default interval (no seasonal terms,
+    Newey–West / Driscoll–Kraay lag 3, no small-sample factor).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per unit and month, e.g. :func:`ikm`.
+    plan : pandas.DataFrame
+        :func:`its_plan` of the same data.
+    unit, time, value : str, optional
+        Columns (defaults ``"service_unit"``, ``"wave"``, ``"estimate"``).
+    confidence : float, optional
+        Interval level (default 0.95).
+    calendar : pandas.DataFrame, optional
+        Holiday table (default :func:`holiday_calendar`).
+    name : str, optional
+        The change's name in the estimand ids (default ``"online_permit"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per model, unit and term: ``model`` (``"per_unit"``, ``"pooled"``,
+        ``"controlled"``), the ``unit`` column (NA when pooled), ``term``
+        (``counterfactual_at_start``, ``trend``, ``level_change``, ``slope_change``; the
+        pooled model has the last two), ``estimand_id`` (the catalogue id for the
+        level and slope changes of the per-unit and pooled models; NA for the other rows,
+        which the report shows but does not register), ``estimate``, ``se``, ``ci_low``,
+        ``ci_high``, ``statistic``, ``p_value``, ``df``, ``n_obs`` (unit-months),
+        ``n_respondents``, ``n_pre``, ``n_post``, ``n_units`` (treated units),
+        ``n_controls``, ``start``, ``seasonal``, ``resid_acf1``, ``confidence``,
+        ``method``, ``assumptions``, and ``default_estimate``, ``default_se``,
+        ``default_ci_low``, ``default_ci_high``, ``default_method`` (the same model with
+        the functions' defaults). Empty, with these columns, when no unit is treated.
+
+    Raises
+    ------
+    InputError
+        If ``time`` does not hold month ids or the plan lacks its columns.
+
+    Notes
+    -----
+    The controlled model has no seasonal terms: the comparison mean carries the season,
+    which cancels in the difference. The pooled model's default (the issue's
+    specification) is Driscoll–Kraay lag 3; the report's interval takes the larger of
+    the classical and the Driscoll–Kraay SE (lag 3, n/(n−k)) with t(T − 1). Excluded
+    units are left out of every model. The design is associational (``docs/skm.md``
+    §6): the change is dated, not randomized.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from asn_research import service
+    >>> months = [f"2024-{m:02d}" for m in range(1, 13)] + [f"2025-{m:02d}" for m in range(1, 13)]
+    >>> t = np.arange(24)
+    >>> shock = np.tile([0.6, -0.6, 0.3, -0.3], 6)
+    >>> tab = pd.DataFrame({"service_unit": ["a"] * 24 + ["b"] * 24, "wave": months * 2,
+    ...                     "estimate": np.r_[80 + 0.1 * t + 3 * (t >= 12) + shock,
+    ...                                      75 + 0.05 * t + shock]})
+    >>> log = pd.DataFrame({"intervention": ["online_permit"], "unit": ["a"],
+    ...                     "start": ["2025-01"]})
+    >>> out = service.its_summary(tab, service.its_plan(tab, log))
+    >>> out.loc[out["term"] == "level_change", ["model", "estimate"]].round(2)  # shock cancels
+            model  estimate
+    2    per_unit      3.23
+    4      pooled      3.23
+    8  controlled      3.00
+    """
+    _check_plan(plan, unit)
+    check_columns(data, (unit, time, value))
+    confidence = check_confidence(confidence)
+    treated = plan[plan["role"] == "treated"]
+    comparison = [u for u in plan.loc[plan["role"] == "comparison", unit]
+                  if (data[unit] == u).any()]
+    if treated.empty:
+        text = {"model", "term", "estimand_id", "start", "method", "assumptions",
+                "default_method"}
+        empty = {c: pd.Series(dtype="object" if c in text or c == unit else "float64")
+                 for c in [unit, *_ITS_COLUMNS]}
+        empty.update(n_respondents=pd.Series(dtype="Int64"), seasonal=pd.Series(dtype=bool))
+        return pd.DataFrame(empty)
+    starts = dict(zip(treated[unit], treated["start"], strict=True))
+    used = data[data[unit].isin([*starts, *comparison])]
+    tr = used[used[unit].isin(list(starts))]
+    seas = _seasonal_ok(tr[time].astype(str).tolist(), calendar)
+    common = dict(value=value, time=time, confidence=confidence, name=name)
+    per = interrupted_time_series(tr, by=unit, start=starts, seasonal=seas, calendar=calendar,
+                                  **REPORT_SE, **common)
+    per_d = interrupted_time_series(tr, by=unit, start=starts, **common)
+    blocks = [("per_unit", per, per_d, _ITS_ASSUMPTIONS)]
+    pooled_seas = _seasonal_ok(used[time].astype(str).tolist(), calendar)
+    pooled = interrupted_time_series(used, by=unit, start=starts, pooled=True,
+                                     seasonal=pooled_seas, calendar=calendar, **REPORT_SE,
+                                     **common)
+    pooled_d = interrupted_time_series(used, by=unit, start=starts, pooled=True, **common)
+    blocks.append(("pooled", pooled, pooled_d, _ITS_ASSUMPTIONS
+                   + "; the comparison units' lines continued as fitted"))
+    if comparison:
+        cstart = {**starts, **dict.fromkeys(comparison)}
+        ctl = controlled_its(used, unit=unit, start=cstart, controls=comparison,
+                             **REPORT_SE, **common)
+        ctl_d = controlled_its(used, unit=unit, start=cstart, controls=comparison, **common)
+        blocks.append(("controlled", ctl, ctl_d, _CITS_ASSUMPTIONS))
+    frames = []
+    for model, reg, dft, assume in blocks:
+        f = reg.copy()
+        f.insert(0, "model", model)
+        key = [unit, "term"] if model != "pooled" else ["term"]
+        d = dft.set_index(key)
+        idx = pd.MultiIndex.from_frame(f[key]) if len(key) > 1 else pd.Index(f["term"])
+        for c in ("estimate", "se", "ci_low", "ci_high"):
+            f[f"default_{c}"] = d.loc[idx, c].to_numpy()
+        f["default_method"] = str(dft["method"].iloc[0])
+        f["assumptions"] = assume
+        f["seasonal"] = (pooled_seas if model == "pooled" else seas if model == "per_unit"
+                         else False)
+        if model != "controlled":
+            f["n_controls"] = len(comparison) if model == "pooled" else 0
+        if model == "controlled":
+            f["estimand_id"] = None
+        keep = f["term"].isin(["level_change", "slope_change"])
+        f.loc[~keep, "estimand_id"] = None
+        if model == "pooled":
+            f["n_respondents"] = _respondents(data, unit, [*starts, *comparison], time)
+        else:
+            f["n_respondents"] = [_respondents(data, unit, [u], time) for u in f[unit]]
+        frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    out["n_controls"] = out["n_controls"].astype(int)
+    out["n_respondents"] = out["n_respondents"].astype("Int64")
+    return out[[unit, *_ITS_COLUMNS]]
+
+
+PeriodKind = Literal["semester", "quarter", "year"]
+_PERIOD_MONTHS = {"semester": 6, "quarter": 3, "year": 12}
+
+
+def _period_of(months: pd.Series, kind: str, name: str) -> pd.Series:
+    codes = _month_codes(months, name=name)
+    y, m = codes // 12, codes % 12 + 1
+    if kind == "semester":
+        lab = [f"{a}-{1 if b <= 6 else 2}" for a, b in zip(y, m, strict=True)]
+    elif kind == "quarter":
+        lab = [f"{a}-Q{(b - 1) // 3 + 1}" for a, b in zip(y, m, strict=True)]
+    else:
+        lab = [f"{a}" for a in y]
+    return pd.Series(lab, index=months.index, dtype="object")
+
+
+def period_ikm(
+    data: pd.DataFrame,
+    *,
+    period: PeriodKind = "semester",
+    unit: str = "service_unit",
+    month: str = "wave",
+    population: str | Mapping[Any, int] | None = None,
+    elements: Sequence[str] | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The IKM per unit and semester, quarter or year, as units publish it.
+
+    Many units publish their SKM per semester or year (PermenPANRB 14/2017 asks for at
+    least one survey a year). The index of a period pools the period's respondents —
+    it is not the average of the monthly indices — exactly as :func:`ikm` computes it for
+    a month.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent, element answers 1–4 and a month column.
+    period : {"semester", "quarter", "year"}, optional
+        The reporting period (default ``"semester"``: January–June is ``YYYY-1``,
+        July–December ``YYYY-2``, as the wave calendar).
+    unit, month : str, optional
+        The unit and month columns (defaults ``"service_unit"``, ``"wave"``).
+    population : str or mapping, optional
+        Service users per unit and period, for the Krejcie–Morgan check (see :func:`ikm`;
+        a mapping may be keyed by ``(unit, period id)``).
+    elements : sequence of str, optional
+        Element columns (default all nine).
+    confidence : float, optional
+        Interval level (default 0.95).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`ikm` with ``by = (unit, period)`` — the ``period`` column
+        holds the period id (``"2025-1"``, ``"2025-Q3"``, ``"2025"``) — plus
+        ``n_months`` (months with respondents), ``months_in_period`` and ``complete``
+        (every month of the period has respondents). ``estimand_id`` is NA: the
+        catalogue's IKM is monthly.
+
+    Raises
+    ------
+    InputError
+        If ``month`` does not hold month ids ``"YYYY-MM"`` (and as :func:`ikm`).
+    ConfigError
+        For an unknown ``period``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import service
+    >>> df = pd.DataFrame({"service_unit": "u", "wave": ["2025-01", "2025-02", "2025-07"],
+    ...                    "waktu": [3, 4, 2], "biaya": [4, 4, 3]})
+    >>> out = service.period_ikm(df, elements=["waktu", "biaya"])
+    >>> out[["service_unit", "semester", "n_months", "complete", "n_obs", "ikm"]]
+      service_unit semester  n_months  complete  n_obs    ikm
+    0            u   2025-1         2     False      2  93.75
+    1            u   2025-2         1     False      1  62.50
+    """
+    check_frame(data)
+    check_choice(period, PeriodKind, name="period")
+    check_columns(data, (unit, month))
+    if period in data.columns:
+        raise InputError(f"the data already have a column {period!r}", column=period,
+                         fix="rename it before calling period_ikm")
+    frame = data.assign(**{period: _period_of(data[month], period, month)})
+    out = ikm(frame, by=(unit, period), elements=elements, population=population,
+              confidence=confidence)
+    counts = frame.groupby([unit, period], sort=True)[month].nunique()
+    idx = pd.MultiIndex.from_frame(out[[unit, period]])
+    out.insert(2, "n_months", counts.loc[idx].to_numpy().astype(int))
+    out.insert(3, "months_in_period", _PERIOD_MONTHS[period])
+    out.insert(4, "complete", out["n_months"] == _PERIOD_MONTHS[period])
+    out["estimand_id"] = None
+    return out
+
+
+def unit_labels(lang: str = "id") -> dict[str, str]:
+    """Names of the service units in the report language (the SKM instrument's list).
+
+    Parameters
+    ----------
+    lang : {"id", "en"}, optional
+        Language of the names (default Indonesian).
+
+    Returns
+    -------
+    dict of str to str
+        Unit code → name, e.g. ``"bapenda_pbb"`` → ``"Bapenda — Layanan PBB dan BPHTB"``.
+
+    Raises
+    ------
+    ConfigError
+        For a language other than "id" or "en".
+
+    Examples
+    --------
+    >>> from asn_research import service
+    >>> service.unit_labels("en")["bapenda_pbb"]
+    'Bapenda — Property tax services'
+    """
+    check_choice(lang, ("id", "en"), name="lang")
+    from .instruments import load_instrument
+
+    choices = load_instrument("skm").choice_list("service_unit").choices
+    return {str(c.value): (c.label_id if lang == "id" else c.label_en) for c in choices}
+
+
+#: Coverage of the 95 % intervals in the Monte Carlo of ``benchmarks/coverage_service.py``
+#: (kept equal to ``benchmarks/results/coverage_service.json`` by a test): quantity,
+#: interval, registered by the report, the benchmark's key, intervals, intervals covering.
+_COVERAGE: tuple[tuple[str, str, bool, str, int, int], ...] = (
+    ("ikm", "linearized_t", True, "ikm.linearization", 168000, 159190),
+    ("nrr", "linearized_t", True, "nrr", 36000, 34288),
+    ("trend_comparison_units", "report", True, "trend.registered.comparison_units", 2800, 2681),
+    ("trend_comparison_units", "default_hac", False, "trend.default.comparison_units", 2800, 2639),
+    ("trend_launch_units", "report", True, "trend.registered.launch_units", 1200, 1134),
+    ("trend_launch_units", "default_hac", False, "trend.default.launch_units", 1200, 1009),
+    ("level_change", "report", True, "its.level_change.registered", 1200, 1133),
+    ("level_change", "default_hac", False, "its.level_change.default", 1200, 1041),
+    ("slope_change", "report", True, "its.slope_change.registered", 1200, 1135),
+    ("slope_change", "default_hac", False, "its.slope_change.default", 1200, 994),
+    ("level_change_pooled", "report", True, "its.level_change.registered.pooled", 400, 381),
+    ("level_change_pooled", "default_hac", False, "its.level_change.default.pooled", 400, 371),
+    ("slope_change_pooled", "report", True, "its.slope_change.registered.pooled", 400, 394),
+    ("slope_change_pooled", "default_hac", False, "its.slope_change.default.pooled", 400, 337),
+    ("level_change_controlled", "report_no_season", False,
+     "its.level_change.registered.controlled", 1200, 1151),
+    ("level_change_controlled", "default_hac", False,
+     "its.level_change.default.controlled", 1200, 1019),
+    ("slope_change_controlled", "report_no_season", False,
+     "its.slope_change.registered.controlled", 1200, 1142),
+    ("slope_change_controlled", "default_hac", False,
+     "its.slope_change.default.controlled", 1200, 997),
+    ("channel_gap", "cluster_unit_month", True, "channel_gap", 400, 381),
+    ("level_change", "report_stress", False, "stress.its.level_change.registered", 600, 529),
+    ("level_change", "default_hac_stress", False, "stress.its.level_change.default", 600, 493),
+    ("slope_change", "report_stress", False, "stress.its.slope_change.registered", 600, 525),
+    ("slope_change", "default_hac_stress", False, "stress.its.slope_change.default", 600, 458),
+)
+
+
+def interval_coverage() -> pd.DataFrame:
+    """How often the module's 95 % intervals covered the truth in simulated SKM worlds.
+
+    The figures of ``benchmarks/coverage_service.py`` (``docs/skm.md`` §8), as a table a
+    report can show next to its intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per quantity and interval: ``quantity`` and ``interval`` (codes; names
+        via :func:`add_labels`), ``registered`` (the interval the service report records
+        in the register), ``source`` (the benchmark's key), ``n_intervals``,
+        ``n_covered``, ``coverage``, ``coverage_ci_low``, ``coverage_ci_high`` (exact
+        binomial 95 % interval of the coverage).
+
+    Examples
+    --------
+    >>> from asn_research import service
+    >>> tab = service.interval_coverage()
+    >>> bool(tab["registered"].any()), bool((tab["coverage"] <= 1).all())
+    (True, True)
+    """
+    rows = []
+    for quantity, interval, registered, source, n, k in _COVERAGE:
+        ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+        rows.append({"quantity": quantity, "interval": interval, "registered": registered,
+                     "source": source, "n_intervals": n, "n_covered": k, "coverage": k / n,
+                     "coverage_ci_low": float(ci.low), "coverage_ci_high": float(ci.high)})
+    return pd.DataFrame(rows, columns=["quantity", "interval", "registered", "source",
+                                       "n_intervals", "n_covered", "coverage",
+                                       "coverage_ci_low", "coverage_ci_high"])
+
+
+#: File name of a store's counts of service users (``<store>/service_users.yaml``).
+SERVICE_USERS_FILE = "service_users.yaml"
+_USERS_FIX = ("write the file as 'service_users:' followed by one line per unit and period, "
+              "e.g. \"  - {unit: bapenda_pbb, period: '2025-1', users: 15000}\" (see "
+              "docs/skm.md, 'Service users')")
+_PERIOD_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]|[12]|Q[1-4]))?$")
+
+
+def read_service_users(store: str | os.PathLike[str]) -> pd.DataFrame:
+    """How many people each unit served per period (``service_users.yaml``), if recorded.
+
+    The regulation sets the SKM sample size from the number of service users in the
+    survey period (Krejcie & Morgan 1970, :func:`krejcie_morgan`). A unit knows that
+    number from its service register; the store keeps it in
+    ``<store>/service_users.yaml`` (format in ``docs/skm.md``, *Service users*)::
+
+        service_users:
+          - {unit: bapenda_pbb, period: '2025-1', users: 15000}
+          - {unit: bapenda_pbb, period: '2025-06', users: 2600}
+
+    Parameters
+    ----------
+    store : path
+        The store folder, or the path of the file itself (``.yaml``/``.yml``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit``, ``period`` (a month ``YYYY-MM``, semester ``YYYY-1``/``YYYY-2``,
+        quarter ``YYYY-Qn`` or year ``YYYY``), ``users`` (int); sorted. Empty, with these
+        columns, when the file does not exist.
+
+    Raises
+    ------
+    InputError
+        If the file is not valid YAML, or an entry lacks a key, has an unknown key, a
+        period that is not a wave id of those kinds, a count that is not a positive whole
+        number, or repeats a unit and period; the message names the file, line and fix.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from asn_research import service
+    >>> store = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (store / "service_users.yaml").write_text(
+    ...     "service_users:\\n  - {unit: u1, period: '2024-01', users: 300}\\n")
+    >>> users = service.read_service_users(store)
+    >>> service.population_map(users)
+    {('u1', '2024-01'): 300}
+    """
+    import yaml
+
+    p = Path(store)
+    path = p if p.suffix.lower() in (".yaml", ".yml") else p / SERVICE_USERS_FILE
+    empty = pd.DataFrame({"unit": pd.Series(dtype="object"),
+                          "period": pd.Series(dtype="object"),
+                          "users": pd.Series(dtype="int64")})
+    if not path.is_file():
+        return empty
+    fname = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        doc = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the counts of service users ({type(exc).__name__})",
+                         file=fname, fix="save the file as UTF-8 text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise InputError("the counts of service users are not valid YAML", file=fname,
+                         row=None if mark is None else mark.line + 1, fix=_USERS_FIX) from None
+    if doc is None:
+        return empty
+    if not isinstance(doc, Mapping) or set(doc) != {"service_users"}:
+        raise InputError("the file must have exactly one key, 'service_users'", file=fname,
+                         fix=_USERS_FIX)
+    items = doc["service_users"] or []
+    if not isinstance(items, list):
+        raise InputError("'service_users' must be a list", file=fname, fix=_USERS_FIX)
+    lines = []
+    node = yaml.compose(text)
+    for key, value in getattr(node, "value", []):
+        if getattr(key, "value", None) == "service_users" and isinstance(value,
+                                                                          yaml.SequenceNode):
+            lines = [item.start_mark.line + 1 for item in value.value]
+    rows, seen = [], set()
+    for i, item in enumerate(items):
+        where = dict(file=fname, row=lines[i] if i < len(lines) else None)
+        if not isinstance(item, Mapping):
+            raise InputError(f"entry {i + 1} is not a mapping of unit, period and users",
+                             fix=_USERS_FIX, **where)
+        unknown = sorted(set(map(str, item)) - {"unit", "period", "users"})
+        if unknown:
+            raise InputError(f"entry {i + 1} has an unknown key {unknown[0]!r}",
+                             fix="use only the keys unit, period, users", **where)
+        missing = [k for k in ("unit", "period", "users") if item.get(k) in (None, "")]
+        if missing:
+            raise InputError(f"entry {i + 1} has no {missing[0]!r}", fix=_USERS_FIX, **where)
+        unit, period, users = item["unit"], item["period"], item["users"]
+        if not isinstance(unit, str) or not unit.strip():
+            raise InputError(f"entry {i + 1}: the unit must be a service-unit code",
+                             fix="write the unit's code as in the SKM data", **where)
+        if isinstance(period, int) and not isinstance(period, bool):
+            period = str(period)                       # a year written without quotes
+        if not isinstance(period, str) or not _PERIOD_RE.match(period.strip()):
+            raise InputError(f"entry {i + 1}: period must be a month 'YYYY-MM', a semester "
+                             f"'YYYY-1' or 'YYYY-2', a quarter 'YYYY-Q1' or a year 'YYYY'; got "
+                             f"{period!r}", fix="write the period in quotes, e.g. '2025-1'",
+                             **where)
+        if isinstance(users, bool) or not isinstance(users, int) or users < 1:
+            raise InputError(f"entry {i + 1}: users must be a positive whole number; got "
+                             f"{users!r}", fix="write the number of users without separators, "
+                             "e.g. 15000", **where)
+        key = (unit.strip(), period.strip())
+        if key in seen:
+            raise InputError(f"entry {i + 1} repeats unit {key[0]!r} and period {key[1]!r}",
+                             fix="keep one count per unit and period", **where)
+        seen.add(key)
+        rows.append({"unit": key[0], "period": key[1], "users": int(users)})
+    if not rows:
+        return empty
+    out = pd.DataFrame(rows).sort_values(["unit", "period"], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def population_map(users: pd.DataFrame) -> dict[tuple[str, str], int]:
+    """The counts of :func:`read_service_users` as ``population=`` for :func:`ikm`.
+
+    Parameters
+    ----------
+    users : pandas.DataFrame
+        ``unit``, ``period``, ``users`` (as :func:`read_service_users` returns them).
+
+    Returns
+    -------
+    dict of (str, str) to int
+        ``(unit, period) → users``: :func:`ikm` with ``by=(unit, month)`` finds the
+        monthly counts, :func:`period_ikm` the semester or year counts.
+
+    Raises
+    ------
+    InputError
+        If a column is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import service
+    >>> service.population_map(pd.DataFrame({"unit": ["u"], "period": ["2025"],
+    ...                                      "users": [900]}))
+    {('u', '2025'): 900}
+    """
+    check_frame(users, name="users")
+    check_columns(users, ("unit", "period", "users"))
+    return {(str(u), str(p)): int(n) for u, p, n in
+            zip(users["unit"], users["period"], users["users"], strict=True)}
+
+
+# ============================================================================ words for reports
+#: The elements' names (the regulation's *unsur*) in Indonesian and English.
+ELEMENT_LABELS: dict[str, dict[str, str]] = {
+    "persyaratan": {"id": "Persyaratan", "en": "Requirements"},
+    "prosedur": {"id": "Sistem, mekanisme, dan prosedur", "en": "Procedure"},
+    "waktu": {"id": "Waktu penyelesaian", "en": "Completion time"},
+    "biaya": {"id": "Biaya/tarif", "en": "Cost or fee"},
+    "produk": {"id": "Produk spesifikasi jenis pelayanan", "en": "Product specification"},
+    "kompetensi": {"id": "Kompetensi pelaksana", "en": "Staff competence"},
+    "perilaku": {"id": "Perilaku pelaksana", "en": "Staff behaviour"},
+    "pengaduan": {"id": "Penanganan pengaduan, saran dan masukan",
+                  "en": "Complaint handling"},
+    "sarana": {"id": "Sarana dan prasarana", "en": "Facilities"},
+}
+
+_ELEMENT_SHORT: dict[str, tuple[str, str]] = {
+    "persyaratan": ("U1 Persyaratan", "U1 Requirements"), "prosedur": ("U2 Prosedur",
+                                                                       "U2 Procedure"),
+    "waktu": ("U3 Waktu", "U3 Time"), "biaya": ("U4 Biaya", "U4 Cost"),
+    "produk": ("U5 Produk", "U5 Product"), "kompetensi": ("U6 Kompetensi", "U6 Competence"),
+    "perilaku": ("U7 Perilaku", "U7 Behaviour"), "pengaduan": ("U8 Pengaduan", "U8 Complaints"),
+    "sarana": ("U9 Sarana", "U9 Facilities"),
+}
+
+_CODE_LABELS: dict[str, dict[str, dict[str, str]]] = {
+    "performance": {k: v for k, v in PERFORMANCE_LABELS.items()},
+    "role": {"treated": {"id": "berubah (dianalisis)", "en": "changed (analysed)"},
+             "comparison": {"id": "pembanding", "en": "comparison"},
+             "excluded": {"id": "tidak dipakai", "en": "not used"}},
+    "basis": {"whole_series": {"id": "seluruh bulan", "en": "all months"},
+              "its_pre_trend": {"id": "sebelum perubahan (model ITS)",
+                                "en": "before the change (ITS model)"},
+              "pre_change_months": {"id": "bulan sebelum perubahan",
+                                    "en": "months before the change"}},
+    "model": {"per_unit": {"id": "per unit", "en": "per unit"},
+              "pooled": {"id": "gabungan", "en": "pooled"},
+              "controlled": {"id": "dengan unit pembanding", "en": "against comparison units"}},
+    "term": {"level_change": {"id": "perubahan tingkat", "en": "level change"},
+             "slope_change": {"id": "perubahan tren (per bulan)",
+                              "en": "slope change (per month)"},
+             "trend": {"id": "tren sebelum perubahan", "en": "pre-change trend"},
+             "counterfactual_at_start": {"id": "garis tanpa perubahan saat mulai",
+                                         "en": "no-change line at the start"}},
+    "quantity": {"ikm": {"id": "IKM per unit-bulan", "en": "IKM per unit-month"},
+                 "nrr": {"id": "NRR per unit dan unsur", "en": "NRR per unit and element"},
+                 "trend_comparison_units": {"id": "tren, unit tanpa perubahan",
+                                            "en": "trend, units without a change"},
+                 "trend_launch_units": {"id": "tren sebelum izin daring",
+                                        "en": "trend before online permits"},
+                 "level_change": {"id": "perubahan tingkat per unit",
+                                  "en": "level change per unit"},
+                 "slope_change": {"id": "perubahan tren per unit",
+                                  "en": "slope change per unit"},
+                 "level_change_pooled": {"id": "perubahan tingkat, gabungan",
+                                         "en": "level change, pooled"},
+                 "slope_change_pooled": {"id": "perubahan tren, gabungan",
+                                         "en": "slope change, pooled"},
+                 "level_change_controlled": {"id": "perubahan tingkat, dengan pembanding",
+                                             "en": "level change, with comparison units"},
+                 "slope_change_controlled": {"id": "perubahan tren, dengan pembanding",
+                                             "en": "slope change, with comparison units"},
+                 "channel_gap": {"id": "selisih daring − datang langsung",
+                                 "en": "online − walk-in gap"}},
+    "interval": {"linearized_t": {"id": "linearisasi, t(n − 1)", "en": "linearized, t(n − 1)"},
+                 "report": {"id": "laporan: musim + SE terbesar (klasik, HAC)",
+                            "en": "report: season + larger SE (classical, HAC)"},
+                 "report_no_season": {"id": "laporan: SE terbesar (klasik, HAC)",
+                                      "en": "report: larger SE (classical, HAC)"},
+                 "default_hac": {"id": "bawaan: HAC lag 3 tanpa musim",
+                                 "en": "default: HAC lag 3, no season"},
+                 "report_stress": {"id": "laporan, dengan guncangan AR(1)",
+                                   "en": "report, with AR(1) shocks"},
+                 "default_hac_stress": {"id": "bawaan, dengan guncangan AR(1)",
+                                        "en": "default, with AR(1) shocks"},
+                 "cluster_unit_month": {"id": "klaster unit-bulan, t",
+                                        "en": "unit-month clusters, t"}},
+}
+
+_COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "service_unit": ("Kode unit", "Unit code"), "unit_label": ("Unit layanan", "Service unit"),
+    "wave": ("Bulan", "Month"), "semester": ("Semester", "Semester"), "year": ("Tahun", "Year"),
+    "quarter": ("Triwulan", "Quarter"), "n_obs": ("Responden", "Respondents"),
+    "n_months": ("Bulan berisi data", "Months with data"),
+    "complete": ("Periode lengkap", "Complete period"), "ikm": ("IKM", "IKM"),
+    "grade": ("Mutu", "Grade"), "performance_label": ("Kinerja unit", "Unit performance"),
+    "estimate": ("Perkiraan", "Estimate"), "se": ("Galat baku", "SE"),
+    "ci_low": ("IK 95% bawah", "95% CI low"), "ci_high": ("IK 95% atas", "95% CI high"),
+    "grade_ci_low": ("Mutu di batas bawah", "Grade at CI low"),
+    "grade_ci_high": ("Mutu di batas atas", "Grade at CI high"),
+    "p_value": ("p", "p"), "p_adjusted": ("p (Holm)", "p (Holm)"),
+    "population": ("Pengguna layanan", "Service users"),
+    "required_n": ("Sampel minimum", "Minimum sample"),
+    "meets_sample_size": ("Sampel cukup", "Sample large enough"),
+    "element": ("Unsur", "Element"), "element_label": ("Unsur", "Element"),
+    "rank": ("Peringkat (1 = terendah)", "Rank (1 = lowest)"), "nrr": ("NRR", "NRR"),
+    "nrr_ci_low": ("NRR IK bawah", "NRR CI low"), "nrr_ci_high": ("NRR IK atas", "NRR CI high"),
+    "significantly_below": ("Jelas di bawah rata-rata unit", "Clearly below the unit's mean"),
+    "ikm_scale": ("Skala 25–100", "On 25–100"),
+    "basis": ("Periode yang dipakai", "Period used"),
+    "basis_label": ("Periode yang dipakai", "Period used"),
+    "seasonal": ("Dengan musim", "With season"),
+    "default_estimate": ("Perkiraan (bawaan)", "Estimate (default)"),
+    "default_ci_low": ("IK bawaan bawah", "Default CI low"),
+    "default_ci_high": ("IK bawaan atas", "Default CI high"),
+    "sen_estimate": ("Kemiringan Sen", "Sen's slope"),
+    "sen_ci_low": ("Sen IK bawah", "Sen CI low"), "sen_ci_high": ("Sen IK atas", "Sen CI high"),
+    "mk_p_value": ("p Mann–Kendall", "Mann–Kendall p"),
+    "mk_refused": ("Mann–Kendall ditolak", "Mann–Kendall refused"),
+    "refused": ("Tidak dihitung karena", "Not computed because"),
+    "role": ("Peran", "Role"), "role_label": ("Peran", "Role"), "start": ("Mulai", "Start"),
+    "n_pre": ("Bulan sebelum", "Months before"), "n_post": ("Bulan sesudah", "Months after"),
+    "reason": ("Keterangan", "Note"), "model": ("Model", "Model"),
+    "model_label": ("Model", "Model"), "term": ("Besaran", "Quantity"),
+    "term_label": ("Besaran", "Quantity"), "n_respondents": ("Responden", "Respondents"),
+    "resid_acf1": ("Autokorelasi residu (lag 1)", "Residual autocorrelation (lag 1)"),
+    "unit_a": ("Unit lebih tinggi", "Higher unit"), "unit_b": ("Unit lebih rendah", "Lower unit"),
+    "n_online": ("Responden daring", "Online respondents"),
+    "n_walk_in": ("Responden datang langsung", "Walk-in respondents"),
+    "n_cells": ("Unit-bulan dengan dua kanal", "Unit-months with both channels"),
+    "quantity": ("Besaran", "Quantity"), "interval": ("Interval", "Interval"),
+    "registered": ("Dipakai laporan", "Used by the report"),
+    "n_intervals": ("Jumlah interval", "Intervals"),
+    "coverage": ("Cakupan", "Coverage"), "coverage_ci_low": ("Cakupan IK bawah", "Coverage CI low"),
+    "coverage_ci_high": ("Cakupan IK atas", "Coverage CI high"),
+    "intervention": ("Perubahan", "Change"), "label": ("Nama", "Name"),
+    "users": ("Pengguna layanan", "Service users"), "period": ("Periode", "Period"),
+    "performance": ("Kinerja", "Performance"), "k_elements": ("Unsur dipakai", "Elements used"),
+    "unit_a_label": ("Unit lebih tinggi", "Higher unit"),
+    "unit_b_label": ("Unit lebih rendah", "Lower unit"),
+    "gap_to_mean": ("Selisih dari rata-rata unit", "Difference from the unit's mean"),
+    "quantity_label": ("Besaran", "Quantity"), "interval_label": ("Interval", "Interval"),
+    "intervention_label": ("Perubahan", "Change"),
+    "ikm_difference": ("Selisih IKM", "IKM difference"),
+    "n_months_used": ("Jumlah bulan", "Number of months"),
+    "element_short": ("Unsur", "Element"),
+}
+
+
+def add_labels(frame: pd.DataFrame, *, lang: str = "id",
+               unit: str | Sequence[str] = ("service_unit", "unit_a", "unit_b")
+               ) -> pd.DataFrame:
+    """A copy of a result table with the names a reader needs next to the codes.
+
+    Adds ``unit_label`` (the service unit's name, from :func:`unit_labels`; "semua unit"
+    / "all units" where the unit is NA, as in a pooled row), ``unit_a_label`` and
+    ``unit_b_label`` for :func:`compare_units`, ``element_label``
+    (:data:`ELEMENT_LABELS`) and ``element_short`` (its number and short name, ``"U3
+    Waktu"``), ``performance_label`` (:data:`PERFORMANCE_LABELS`), and
+    ``role_label``, ``basis_label``, ``model_label``, ``term_label``,
+    ``quantity_label``, ``interval_label`` for those code columns of :func:`its_plan`,
+    :func:`trend_summary`, :func:`its_summary` and :func:`interval_coverage` — each only
+    when the code column is present. Codes without a name are kept as they are.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any result table of this module.
+    lang : {"id", "en"}, optional
+        Language of the names (default Indonesian).
+    unit : str or sequence of str, optional
+        The unit columns to name (default ``service_unit``, ``unit_a``, ``unit_b``;
+        ``service_unit`` gets ``unit_label``, any other ``<column>_label``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frame`` with the label columns added (``frame`` itself is not changed).
+
+    Raises
+    ------
+    ConfigError
+        For a language other than "id" or "en".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import service
+    >>> tab = pd.DataFrame({"service_unit": ["bapenda_pbb"], "performance": ["baik"]})
+    >>> service.add_labels(tab, lang="en")[["unit_label", "performance_label"]]
+                            unit_label performance_label
+    0  Bapenda — Property tax services              Good
+    """
+    check_frame(frame, name="frame")
+    check_choice(lang, ("id", "en"), name="lang")
+    out = frame.copy()
+    names = unit_labels(lang)
+    every = "semua unit" if lang == "id" else "all units"
+    for col in as_tuple(unit, name="unit"):
+        if col in out.columns:
+            target = "unit_label" if col == "service_unit" else f"{col}_label"
+            out[target] = [names.get(u, u) if isinstance(u, str) else every
+                           for u in out[col]]
+    if "element" in out.columns:
+        out["element_label"] = [ELEMENT_LABELS.get(e, {}).get(lang, e) for e in out["element"]]
+        k = 0 if lang == "id" else 1
+        out["element_short"] = [_ELEMENT_SHORT[e][k] if e in _ELEMENT_SHORT else e
+                                for e in out["element"]]
+    for col, table in _CODE_LABELS.items():
+        if col in out.columns:
+            out[f"{col}_label"] = [table[c][lang] if isinstance(c, str) and c in table else c
+                                   for c in out[col]]
+    return out
+
+
+def column_labels(lang: str = "id") -> dict[str, str]:
+    """Column headers for the tables of the service report, in the report language.
+
+    Covers the columns of this module's result tables (and ``nrr_<element>`` as the
+    element's number and short name, U1–U9 in the regulation's order); pass it as
+    ``labels=`` when showing a table.
+
+    Parameters
+    ----------
+    lang : {"id", "en"}, optional
+        Language (default Indonesian).
+
+    Returns
+    -------
+    dict of str to str
+
+    Raises
+    ------
+    ConfigError
+        For a language other than "id" or "en".
+
+    Examples
+    --------
+    >>> from asn_research import service
+    >>> service.column_labels("en")["nrr_waktu"], service.column_labels("id")["n_obs"]
+    ('U3 Time', 'Responden')
+    """
+    check_choice(lang, ("id", "en"), name="lang")
+    k = 0 if lang == "id" else 1
+    out = {c: pair[k] for c, pair in _COLUMN_LABELS.items()}
+    out.update({f"nrr_{e}": v[k] for e, v in _ELEMENT_SHORT.items()})
+    return out
+
+
+def channel_summary(
+    data: pd.DataFrame,
+    *,
+    unit: str = "service_unit",
+    period: str = "wave",
+    channel: str = "channel",
+    online: str = "online",
+    walk_in: str = "walk_in",
+    elements: Sequence[str] | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """The online − walk-in gap of :func:`channel_gap` as a table, overall and per unit.
+
+    Unlike :func:`channel_gap` it does not raise when no unit-month has both channels
+    (before any online service started): it returns the overall row with a ``refused``
+    reason, so a report can say so.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per respondent with element answers 1–4 and the channel.
+    unit, period, channel, online, walk_in, elements, confidence
+        As in :func:`channel_gap`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        First the overall row (``unit`` column NA, ``estimand_id``
+        ``"service.channel_gap"``), then one row per unit with both channels
+        (``estimand_id`` NA): ``estimate`` (IKM points, online − walk-in), ``se``,
+        ``ci_low``, ``ci_high``, ``p_value``, ``df``, ``n_obs`` (respondents in
+        unit-months with both channels), ``n_online``, ``n_walk_in``, ``n_cells``
+        (unit-months with both), ``confidence``, ``refused`` (NA, or why nothing could be
+        estimated), ``method``, ``assumptions``.
+
+    Raises
+    ------
+    InputError
+        If the channel column holds other values (as :func:`channel_gap`).
+
+    Notes
+    -----
+    The per-unit rows use t with Σ(n_c − 2) df of the unit's cells. The gap is
+    descriptive (``docs/skm.md`` §7).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import service
+    >>> df = pd.DataFrame({"service_unit": "u", "wave": "2024-01", "channel": "walk_in",
+    ...                    "waktu": [4, 3, 3]})
+    >>> service.channel_summary(df, elements=["waktu"])["refused"].iloc[0]
+    'no unit-month has respondents of both channels yet'
+    """
+    check_frame(data)
+    check_columns(data, (unit, period, channel))
+    cols = [unit, "estimand_id", "estimate", "se", "ci_low", "ci_high", "p_value", "df",
+            "n_obs", "n_online", "n_walk_in", "n_cells", "confidence", "refused", "method",
+            "assumptions"]
+    ch = data[channel].astype("str")
+    bad = ~ch.isin([online, walk_in]) | data[channel].isna()
+    if bad.any():
+        raise InputError(f"{int(bad.sum())} rows have a channel other than {online!r} or "
+                         f"{walk_in!r}", column=channel,
+                         fix="recode the channel column, or pass online=/walk_in=")
+    try:
+        est = channel_gap(data, unit=unit, period=period, channel=channel, online=online,
+                          walk_in=walk_in, elements=elements, confidence=confidence)
+    except InputError as exc:
+        if "both channels" not in exc.message:
+            raise
+        row = dict.fromkeys(cols)
+        row.update(estimand_id="service.channel_gap", n_obs=0, n_online=0, n_walk_in=0,
+                   n_cells=0, confidence=confidence,
+                   refused="no unit-month has respondents of both channels yet")
+        return pd.DataFrame([row], columns=cols)
+    rows = [{unit: None, "estimand_id": "service.channel_gap", "estimate": est.estimate,
+             "se": est.se, "ci_low": est.ci_low, "ci_high": est.ci_high,
+             "p_value": est.p_value, "df": est.df, "n_obs": est.n_obs,
+             "n_online": est.details["n_online"], "n_walk_in": est.details["n_walk_in"],
+             "n_cells": est.n_clusters, "confidence": confidence, "refused": None,
+             "method": est.method, "assumptions": est.assumptions}]
+    for u in est.details["by_unit"][unit]:
+        sub = data[data[unit] == u]
+        part = channel_gap(sub, unit=unit, period=period, channel=channel, online=online,
+                           walk_in=walk_in, elements=elements, confidence=confidence)
+        rows.append({unit: u, "estimand_id": None, "estimate": part.estimate, "se": part.se,
+                     "ci_low": part.ci_low, "ci_high": part.ci_high, "p_value": part.p_value,
+                     "df": part.df, "n_obs": part.n_obs,
+                     "n_online": part.details["n_online"],
+                     "n_walk_in": part.details["n_walk_in"], "n_cells": part.n_clusters,
+                     "confidence": confidence, "refused": None, "method": part.method,
+                     "assumptions": part.assumptions})
+    return pd.DataFrame(rows, columns=cols)
+
+
 # ============================================================================ findings
-def to_estimates(frame: pd.DataFrame, *, assumptions: str | None = None
-                 ) -> dict[str, Estimate]:
+def to_estimates(frame: pd.DataFrame, *, assumptions: str | None = None,
+                 n_from: str | None = None) -> dict[str, Estimate]:
     """Turn the rows of a result frame into findings keyed by their estimand ids.
 
     Every frame of this module carries ``estimand_id`` (the catalogue's ids such as
@@ -2285,11 +3753,18 @@ def to_estimates(frame: pd.DataFrame, *, assumptions: str | None = None
         :func:`ols_trend`, :func:`interrupted_time_series` or :func:`controlled_its`.
     assumptions : str, optional
         Assumptions to attach to every estimate (else the row's, if any).
+    n_from : str, optional
+        A column to report as the estimate's ``n_obs`` instead of ``n_obs`` — e.g.
+        ``"n_respondents"`` for a trend or interrupted time series, whose ``n_obs``
+        counts months: the evidence register's ``n`` (and its small-cell rule) is about
+        respondents.
 
     Returns
     -------
     dict of str to Estimate
-        Sorted by id.
+        Sorted by id. Rows of :func:`ikm` carry their grade in ``details``
+        (``grade``, ``performance``, ``category_id``, ``category_en``), which the evidence
+        register's statements name.
 
     Raises
     ------
@@ -2305,8 +3780,10 @@ def to_estimates(frame: pd.DataFrame, *, assumptions: str | None = None
     ['service.ikm.u1.2024-01']
     """
     check_frame(frame, name="frame")
-    check_columns(frame, ["estimand_id", "estimate", "ci_low", "ci_high", "n_obs"])
+    check_columns(frame, ["estimand_id", "estimate", "ci_low", "ci_high", "n_obs", n_from])
     sel = frame[frame["estimand_id"].notna() & frame["estimate"].notna()]
+    if n_from is not None:
+        sel = sel.assign(n_obs=sel[n_from])
     if "refused" in sel.columns:
         sel = sel[sel["refused"].isna()]
     dup = sel["estimand_id"][sel["estimand_id"].duplicated()]
@@ -2315,7 +3792,14 @@ def to_estimates(frame: pd.DataFrame, *, assumptions: str | None = None
                          column="estimand_id", fix="pass one result per estimand")
     out = {}
     for _, row in sel.iterrows():
-        out[str(row["estimand_id"])] = Estimate.from_row(row, assumptions=assumptions)
+        est = Estimate.from_row(row, assumptions=assumptions)
+        perf = row.get("performance")
+        if isinstance(perf, str) and perf in PERFORMANCE_LABELS:
+            est = dataclasses.replace(est, details={
+                "grade": row.get("grade"), "performance": perf,
+                "category_id": PERFORMANCE_LABELS[perf]["id"],
+                "category_en": PERFORMANCE_LABELS[perf]["en"]})
+        out[str(row["estimand_id"])] = est
     return dict(sorted(out.items()))
 
 
@@ -2403,6 +3887,8 @@ def plot_its(
     by: str | None = None,
     unit: Any = None,
     ax: Axes | None = None,
+    intervals: bool = True,
+    lang: str = "en",
 ) -> Axes:
     """Observed series, fitted segments and the counterfactual line of an ITS fit.
 
@@ -2420,6 +3906,11 @@ def plot_its(
         Which unit to draw (needed with ``by``).
     ax : matplotlib.axes.Axes, optional
         Where to draw.
+    intervals : bool, optional
+        Draw each observed value's interval when ``data`` has ``ci_low`` and ``ci_high``
+        (default True; e.g. the monthly IKM intervals of :func:`ikm`).
+    lang : {"id", "en"}, optional
+        Language of the legend and axis labels (default English).
 
     Returns
     -------
@@ -2429,6 +3920,14 @@ def plot_its(
     ------
     InputError
         If the unit has no per-unit fit in ``its_frame``.
+
+    Notes
+    -----
+    The fitted and counterfactual lines are the segmented regression's
+    ``counterfactual_at_start + trend·(t − start)`` (+ the level and slope changes after
+    the start); with seasonal terms in the fit they are the seasonally adjusted lines
+    (the seasonal dummies are centred), so the observed months scatter around them with
+    the season. Suppressed values (NaN) are not drawn.
 
     Examples
     --------
@@ -2447,6 +3946,7 @@ def plot_its(
 
     check_frame(its_frame, name="its_frame")
     check_columns(its_frame, ["term", "estimate", "start"])
+    text = _PLOT_TEXT["id" if lang == "id" else "en"]
     sel = its_frame
     rows = data
     if by is not None:
@@ -2454,6 +3954,8 @@ def plot_its(
         check_columns(data, [by])
         sel = its_frame[its_frame[by] == unit]
         rows = data[data[by] == unit]
+    if "model" in sel.columns:
+        sel = sel[sel["model"] == "per_unit"]
     coef = sel.set_index("term")["estimate"]
     if not set(_ITS_TERMS) <= set(coef.index):
         raise InputError("no per-unit ITS fit for this unit in its_frame", column="term",
@@ -2469,16 +3971,168 @@ def plot_its(
     fitted = a + b * tc + c * (tc >= 0) + d * tc * (tc >= 0)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.5))
-    ax.plot(t, y, "o", ms=3, color="0.35", label="observed")
+    if intervals and {"ci_low", "ci_high"} <= set(rows.columns):
+        lo = rows["ci_low"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)[order]
+        hi = rows["ci_high"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)[order]
+        ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(y)
+        ax.errorbar(t[ok], y[ok], yerr=np.vstack([y[ok] - lo[ok], hi[ok] - y[ok]]),
+                    fmt="none", ecolor="0.75", elinewidth=0.8, zorder=1)
+    ax.plot(t, y, "o", ms=3, color="0.35", label=text["observed"], zorder=2)
     pre, post = tc < 0, tc >= 0
-    ax.plot(t[pre], fitted[pre], "-", color="C0", label="fitted")
-    ax.plot(t[post], fitted[post], "-", color="C0")
-    ax.plot(t[post], (a + b * tc)[post], "--", color="C1", label="counterfactual (no change)")
+    ax.plot(t[pre], fitted[pre], "-", color="C0", label=text["fitted"], zorder=3)
+    ax.plot(t[post], fitted[post], "-", color="C0", zorder=3)
+    ax.plot(t[post], (a + b * tc)[post], "--", color="C1", label=text["counterfactual"],
+            zorder=3)
     ax.axvline(s0 - 0.5, color="0.5", lw=0.8, ls=":")
     if monthly:
         ticks = t[::6]
         ax.set_xticks(ticks, [_label_period(v, True) for v in ticks], rotation=45, ha="right")
-    ax.set_xlabel(time)
-    ax.set_ylabel(value)
+    ax.set_xlabel(text["month"] if monthly else time)
+    ax.set_ylabel(text["ikm"] if value == "estimate" else value)
     ax.legend(fontsize=8, frameon=False)
+    return ax
+
+
+_PLOT_TEXT = {
+    "id": {"observed": "teramati (IK 95%)", "fitted": "garis model",
+           "counterfactual": "kontrafaktual (tanpa perubahan)", "month": "bulan",
+           "ikm": "IKM (25–100)", "month_effect": "selisih dari rata-rata bulan (poin IKM)",
+           "months": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt",
+                      "Nov", "Des"], "nrr": "NRR (1–4)"},
+    "en": {"observed": "observed (95% CI)", "fitted": "fitted line",
+           "counterfactual": "counterfactual (no change)", "month": "month",
+           "ikm": "IKM (25–100)", "month_effect": "difference from the average month (IKM points)",
+           "months": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                      "Nov", "Dec"], "nrr": "NRR (1–4)"},
+}
+
+
+def plot_element_heatmap(
+    scores: pd.DataFrame,
+    *,
+    label: str = "service_unit",
+    element: str = "element",
+    value: str = "estimate",
+    ax: Axes | None = None,
+    lang: str = "en",
+) -> Axes:
+    """Heat map of the element scores (NRR) of every unit: where each unit is weakest.
+
+    Parameters
+    ----------
+    scores : pandas.DataFrame
+        A result of :func:`element_scores` (one row per unit and element). Rows with
+        ``suppressed == True`` are left blank.
+    label, element, value : str, optional
+        Columns naming the unit (rows of the map), the element (columns) and the value
+        (defaults ``"service_unit"``, ``"element"``, ``"estimate"``).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+    lang : {"id", "en"}, optional
+        Language of the colour-bar label (default English).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InputError
+        If a needed column is missing.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from asn_research import service
+    >>> tab = pd.DataFrame({"service_unit": ["a", "a", "b", "b"],
+    ...                     "element": ["waktu", "biaya"] * 2, "estimate": [2.9, 3.6, 3.1, 3.4]})
+    >>> ax = service.plot_element_heatmap(tab)
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['waktu', 'biaya']
+    """
+    import matplotlib.pyplot as plt
+
+    check_frame(scores, name="scores")
+    check_columns(scores, [label, element, value])
+    text = _PLOT_TEXT["id" if lang == "id" else "en"]
+    tab = scores.copy()
+    if "suppressed" in tab.columns:
+        tab.loc[tab["suppressed"].fillna(False).astype(bool), value] = np.nan
+    order = [e for e in ELEMENTS if e in set(tab[element])] + sorted(
+        set(tab[element]) - set(ELEMENTS))
+    units = list(dict.fromkeys(tab[label].tolist()))
+    grid = (tab.pivot_table(index=label, columns=element, values=value, aggfunc="first",
+                            dropna=False).reindex(index=units, columns=order))
+    mat = grid.to_numpy(dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.0 + 0.75 * len(order), 0.9 + 0.4 * len(units)))
+    im = ax.imshow(mat, cmap="RdYlGn", vmin=2.5, vmax=3.8, aspect="auto")
+    for i in range(mat.shape[0]):
+        for j in range(mat.shape[1]):
+            if np.isfinite(mat[i, j]):
+                ax.text(j, i, f"{mat[i, j]:.2f}", ha="center", va="center", fontsize=7)
+    ax.set_xticks(range(len(order)), order, rotation=45, ha="right")
+    ax.set_yticks(range(len(units)), [str(u) for u in units])
+    ax.figure.colorbar(im, ax=ax, label=text["nrr"], shrink=0.8)
+    return ax
+
+
+def plot_seasonality(
+    season: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    lang: str = "en",
+) -> Axes:
+    """Month-of-year effects with their confidence intervals (from :func:`seasonality`).
+
+    Parameters
+    ----------
+    season : pandas.DataFrame
+        A result of :func:`seasonality`: rows ``month_01`` … ``month_12`` with
+        ``estimate``, ``ci_low``, ``ci_high`` (other rows are ignored).
+    ax : matplotlib.axes.Axes, optional
+        Where to draw.
+    lang : {"id", "en"}, optional
+        Language of month names and axis labels (default English).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    InputError
+        If the month rows are missing.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from asn_research import service
+    >>> tab = pd.DataFrame({"term": [f"month_{m:02d}" for m in range(1, 13)],
+    ...                     "estimate": [0.0] * 12, "ci_low": [-1.0] * 12, "ci_high": [1.0] * 12})
+    >>> len(service.plot_seasonality(tab).get_xticklabels())
+    12
+    """
+    import matplotlib.pyplot as plt
+
+    check_frame(season, name="season")
+    check_columns(season, ["term", "estimate", "ci_low", "ci_high"])
+    text = _PLOT_TEXT["id" if lang == "id" else "en"]
+    rows = season.set_index("term").reindex([f"month_{m:02d}" for m in range(1, 13)])
+    if rows["estimate"].isna().all():
+        raise InputError("the table has no month_01 … month_12 rows", column="term",
+                         fix="pass the result of service.seasonality()")
+    est = rows["estimate"].to_numpy(float)
+    err = np.vstack([est - rows["ci_low"].to_numpy(float), rows["ci_high"].to_numpy(float) - est])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3))
+    x = np.arange(12)
+    ax.axhline(0, color="0.5", lw=0.8)
+    ax.errorbar(x, est, yerr=err, fmt="o", color="C0", capsize=3)
+    ax.set_xticks(x, text["months"])
+    ax.set_ylabel(text["month_effect"])
     return ax

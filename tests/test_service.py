@@ -65,21 +65,14 @@ def series_ref() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def demo():
-    """The SKM part of the demo world (seed 2026, size small) with its truth.
+def demo(skm_waves, demo_store):
+    """The SKM months of the session's demo store (seed 2026, size small) with the truth.
 
-    Same generator and seed as ``simulate_frames(seed=2026, size="small").skm``; only the
-    SKM is simulated, to keep this file fast.
+    The stored rows (messy rows quarantined at ingest) against ``truth.json``, whose values
+    are computed over every simulated row: the shared store costs nothing extra here.
     """
-    from asn_research.simulate.service import service_world, simulate_skm
-
-    world = service_world(2026)
-    frames, truth = simulate_skm(seed=2026, sample="uniform", world=world)
-    skm = pd.concat(frames, names=["wave"]).reset_index(level=0)
-    for e in ELEMENTS:
-        skm[e] = skm[e].astype("Int16")
-    values = {k: v[0] for k, v in truth.items()}
-    return skm, values, world
+    truth = {k: v["value"] for k, v in demo_store.truth["estimands"].items()}
+    return skm_waves.frame, truth, demo_store.truth["parameters"]["service"]
 
 
 @pytest.fixture(scope="module")
@@ -605,3 +598,368 @@ def test_plots_draw_and_skip_suppressed_rows(demo, demo_ikm):
     with pytest.raises(InputError, match="no per-unit ITS fit"):
         service.plot_its(demo_ikm, fit, value="estimate", time="wave", by="service_unit",
                          unit="rsud_rawat_jalan")
+
+
+# ------------------------------------------------- classical and "max" SEs against R goldens
+def test_classical_and_max_se_match_r(series_ref, golden):
+    starts = {"s_a": 20, "s_b": 27}
+    classical = service.interrupted_time_series(series_ref, value="value", time="time",
+                                                by="unit", start=starts, se="classical")
+    months = {"s_a": MONTHS[19], "s_b": MONTHS[26]}
+    biggest = service.interrupted_time_series(series_ref, value="value", time="month",
+                                              by="unit", start=months, seasonal=True,
+                                              **service.REPORT_SE)
+    ctl = service.controlled_its(series_ref, value="value", time="time", unit="unit",
+                                 start={**starts, "s_c": None}, **service.REPORT_SE)
+    stats_ = ("estimate", "se", "p_value", "ci_low", "ci_high")
+    for unit in starts:
+        _check_terms(classical[classical["unit"] == unit], golden, "its_classical", unit,
+                     ITS_TERMS, stats_)
+        _check_terms(biggest[biggest["unit"] == unit], golden, "its_max_seasonal", unit,
+                     ITS_TERMS, stats_)
+        _check_terms(ctl[ctl["unit"] == unit], golden, "controlled_its_max", unit, ITS_TERMS,
+                     stats_)
+    trend = service.ols_trend(series_ref[series_ref["unit"].isin(["s_c", "s_d"])],
+                              value="value", time="month", by="unit", seasonal=True,
+                              **service.REPORT_SE)
+    for unit in ("s_c", "s_d"):
+        _check_terms(trend[trend["unit"] == unit], golden, "trend_max_seasonal", unit,
+                     ("trend",), stats_)
+    pooled = service.interrupted_time_series(series_ref, value="value", time="month",
+                                             by="unit", start=months, pooled=True,
+                                             seasonal=True, **service.REPORT_SE)
+    _check_terms(pooled, golden, "pooled_its_max_seasonal", "all",
+                 ("level_change", "slope_change"), ("estimate", "se", "p_value", "ci_high"))
+    assert "larger of the classical OLS SE" in biggest["method"].iloc[0]
+    assert classical["method"].iloc[0].startswith("segmented OLS") \
+        and "classical OLS SE" in classical["method"].iloc[0]
+
+
+def test_max_se_is_the_larger_of_the_two_per_coefficient(series_ref):
+    kw = dict(value="value", time="time", by="unit", start={"s_a": 20}, small_sample=True)
+    a = service.interrupted_time_series(series_ref, se="classical", **kw)
+    b = service.interrupted_time_series(series_ref, se="hac", **kw)
+    m = service.interrupted_time_series(series_ref, se="max", **kw)
+    np.testing.assert_allclose(m["se"], np.maximum(a["se"], b["se"]), rtol=1e-12)
+    np.testing.assert_allclose(m["estimate"], a["estimate"], rtol=1e-12)
+    assert (m["ci_high"] - m["ci_low"] >= a["ci_high"] - a["ci_low"] - 1e-12).all()
+    with pytest.raises(ConfigError, match="'hac', 'classical', 'max'"):
+        service.ols_trend(series_ref, value="value", time="time", by="unit", se="robust")
+
+
+def test_seasonal_terms_in_two_years_are_refused_as_rank_deficient():
+    months = [f"{2024 + m // 12}-{m % 12 + 1:02d}" for m in range(24)]
+    t = np.arange(24)
+    s = pd.DataFrame({"m": months, "y": 80 + 0.1 * t + 2.0 * (t >= 12) + np.tile([0.3, -0.3], 12)})
+    with pytest.raises(InputError, match="rank-deficient") as err:
+        service.interrupted_time_series(s, value="y", time="m", start="2025-01", seasonal=True)
+    assert "seasonal=False" in str(err.value)
+
+
+# ----------------------------------------------------------------- the log of service changes
+LOG_OK = """# comment
+interventions:
+  - {id: online_permit, unit: bapenda_pbb, start: '2024-11',
+     label: {id: 'Layanan izin daring', en: 'Online permit applications'}}
+  - {id: online_permit, unit: disdukcapil_ktp_kk, start: '2024-09'}
+  - id: queue_system
+    unit: rsud_rawat_jalan
+    start: '2025-02'
+    label: Antrean daring
+    note: pilot
+"""
+
+
+def _write(tmp_path, text, name="interventions.yaml"):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_read_interventions_reads_the_log(tmp_path):
+    log = service.read_interventions(_write(tmp_path, LOG_OK))
+    assert list(log.columns) == ["intervention", "unit", "start", "label_id", "label_en",
+                                 "note"]
+    assert log[["intervention", "unit", "start"]].values.tolist() == [
+        ["online_permit", "disdukcapil_ktp_kk", "2024-09"],
+        ["online_permit", "bapenda_pbb", "2024-11"],
+        ["queue_system", "rsud_rawat_jalan", "2025-02"]]
+    row = log.set_index("unit").loc["bapenda_pbb"]
+    assert (row["label_id"], row["label_en"]) == ("Layanan izin daring",
+                                                  "Online permit applications")
+    assert log.set_index("unit").loc["disdukcapil_ktp_kk", "label_en"] == "online_permit"
+    assert log.set_index("unit").loc["rsud_rawat_jalan", "note"] == "pilot"
+    # the file itself may be given; an absent or empty log is an empty frame
+    assert len(service.read_interventions(tmp_path / "interventions.yaml")) == 3
+    empty = service.read_interventions(tmp_path / "nowhere")
+    assert empty.empty and list(empty.columns) == list(log.columns)
+    assert service.read_interventions(_write(tmp_path, "interventions: []\n")).empty
+    assert service.read_interventions(_write(tmp_path, "")).empty
+
+
+def test_read_interventions_matches_the_demo_stores_log(demo_store):
+    log = service.read_interventions(demo_store.store)
+    launches = demo_store.truth["parameters"]["service"]["launch_month"]
+    assert dict(zip(log["unit"], log["start"], strict=True)) == {
+        u: m for u, m in launches.items() if m}
+    assert set(log["intervention"]) == {"online_permit"}
+
+
+@pytest.mark.parametrize(("text", "match", "row"), [
+    ("interventions: [\n", "not valid YAML", 2),
+    ("changes:\n  - {id: a, unit: u, start: '2024-01'}\n", "exactly one key", None),
+    ("interventions: {id: a}\n", "must be a list", None),
+    ("interventions:\n  - online_permit\n", "not a mapping", 2),
+    ("interventions:\n  - {id: a, unit: u}\n", "has no 'start'", 2),
+    ("interventions:\n  - {id: a, unit: u, start: '2024-01', when: x}\n", "unknown key 'when'",
+     2),
+    ("interventions:\n  - {id: a, unit: u, start: 2024-09-15}\n", "the date 2024-09-15", 2),
+    ("interventions:\n  - {id: a, unit: u, start: '2024-13'}\n", "month 'YYYY-MM'", 2),
+    ("interventions:\n  - {id: Online Permit, unit: u, start: '2024-01'}\n",
+     "not a lowercase identifier", 2),
+    ("interventions:\n  - {id: a, unit: u, start: '2024-01', label: [x]}\n", "label must be", 2),
+    ("interventions:\n  - {id: a, unit: u, start: '2024-01'}\n"
+     "  - {id: a, unit: u, start: '2024-05'}\n", "repeats the change", 3),
+])
+def test_read_interventions_refuses_a_malformed_log(tmp_path, text, match, row):
+    with pytest.raises(InputError, match=match) as err:
+        service.read_interventions(_write(tmp_path, text))
+    assert err.value.file.endswith("interventions.yaml") and err.value.fix
+    assert err.value.row == row
+    assert "Fix:" in str(err.value)
+
+
+def test_read_service_users_and_the_sample_size_check(tmp_path):
+    _write(tmp_path, "service_users:\n  - {unit: unit, period: '2024-01', users: 50}\n"
+                     "  - {unit: unit, period: 2024, users: 600}\n", name="service_users.yaml")
+    users = service.read_service_users(tmp_path)
+    assert users.values.tolist() == [["unit", "2024", 600], ["unit", "2024-01", 50]]
+    pop = service.population_map(users)
+    df = _frame_from_totals([36] * 9, 10)
+    out = service.ikm(df, population=pop)
+    assert out["required_n"].iloc[0] == 44 and not bool(out["meets_sample_size"].iloc[0])
+    year = service.period_ikm(df, period="year", population=pop)
+    assert year["required_n"].iloc[0] == 234
+    assert service.read_service_users(tmp_path / "none").empty
+    for text, match in (("service_users:\n  - {unit: u, period: '2024-7', users: 5}\n",
+                         "period must be"),
+                        ("service_users:\n  - {unit: u, period: '2024', users: 0}\n",
+                         "positive whole number"),
+                        ("service_users:\n  - {unit: u, period: '2024', users: 5}\n"
+                         "  - {unit: u, period: '2024', users: 6}\n", "repeats"),
+                        ("users: []\n", "exactly one key")):
+        _write(tmp_path, text, name="service_users.yaml")
+        with pytest.raises(InputError, match=match) as err:
+            service.read_service_users(tmp_path)
+        assert err.value.file.endswith("service_users.yaml")
+
+
+# ------------------------------------------------------------------------- the ITS plan
+def _month_table(units, n=42, first=2023):
+    months = [f"{first + m // 12}-{m % 12 + 1:02d}" for m in range(n)]
+    return pd.DataFrame({"service_unit": np.repeat(units, n), "wave": months * len(units)})
+
+
+def _log(rows):
+    return pd.DataFrame([{"intervention": i, "unit": u, "start": s, "label_id": i,
+                          "label_en": i, "note": None} for i, u, s in rows],
+                        columns=["intervention", "unit", "start", "label_id", "label_en",
+                                 "note"])
+
+
+def test_its_plan_sorts_units_into_roles():
+    tab = _month_table(["a", "b", "c", "d", "e", "f"])
+    log = _log([("online_permit", "a", "2024-07"), ("online_permit", "b", "2026-05"),
+                ("online_permit", "c", "2027-01"), ("online_permit", "zz", "2024-01"),
+                ("queue_system", "d", "2025-01"), ("queue_system", "a", "2025-03"),
+                ("queue_system", "e", "2021-01")])
+    plan = service.its_plan(tab, log).set_index("service_unit")
+    assert plan.loc["a", "role"] == "treated" and "queue_system" in plan.loc["a", "reason"]
+    assert (plan.loc["a", "n_pre"], plan.loc["a", "n_post"]) == (18, 24)
+    assert plan.loc["b", "role"] == "excluded" and "only 2 months" in plan.loc["b", "reason"]
+    assert plan.loc["c", "role"] == "comparison" and "after the last month" in plan.loc["c",
+                                                                                         "reason"]
+    assert plan.loc["zz", "role"] == "excluded" and "no SKM results" in plan.loc["zz", "reason"]
+    assert plan.loc["d", "role"] == "excluded" and "not a clean comparison" in plan.loc["d",
+                                                                                       "reason"]
+    assert plan.loc["d", "start"] == "2025-01" and plan.loc["d", "intervention"] == "queue_system"
+    assert plan.loc["e", "role"] == "comparison"       # its change predates the data
+    assert plan.loc["f", "role"] == "comparison" and pd.isna(plan.loc["f", "reason"])
+    assert list(service.its_plan(tab, log)["role"]) == sorted(
+        plan["role"], key=["treated", "comparison", "excluded"].index)
+    empty = service.its_plan(tab, service.read_interventions("no-such-store"))
+    assert set(empty["role"]) == {"comparison"}
+    with pytest.raises(InputError, match="not a month id"):
+        service.its_plan(tab.assign(wave=1), log)
+
+
+# ---------------------------------------------------- the report's tables on the demo store
+@pytest.fixture(scope="module")
+def demo_plan(demo, demo_ikm, demo_store):
+    return service.its_plan(demo_ikm, service.read_interventions(demo_store.store))
+
+
+def test_report_trends_and_its_cover_the_demo_truths(demo, demo_ikm, demo_plan):
+    _, truth, world = demo
+    assert set(demo_plan.loc[demo_plan["role"] == "treated", "service_unit"]) == {
+        u for u, m in world["launch_month"].items() if m}
+    trends = service.trend_summary(demo_ikm, demo_plan)
+    assert len(trends) == 10 and trends["refused"].isna().all() and trends["seasonal"].all()
+    assert set(trends.loc[trends["role"] == "treated", "basis"]) == {"its_pre_trend"}
+    its = service.its_summary(demo_ikm, demo_plan)
+    registered = pd.concat([trends, its[its["estimand_id"].notna()]])
+    assert len(registered) == 10 + 3 * 2 + 2
+    for _, r in registered.iterrows():
+        v = truth[r["estimand_id"]]
+        assert r["ci_low"] <= v <= r["ci_high"], (r["estimand_id"], v, r["estimate"])
+    ctl = its[(its["model"] == "controlled") & its["term"].isin(["level_change",
+                                                                   "slope_change"])]
+    assert len(ctl) == 6 and ctl["estimand_id"].isna().all() and (ctl["n_controls"] == 7).all()
+    for _, r in ctl.iterrows():
+        v = truth[f"service.online_permit.{r['term']}.{r['service_unit']}"]
+        assert r["ci_low"] <= v <= r["ci_high"]
+    assert (its["n_respondents"] > 1000).all()
+
+
+def test_report_tables_are_the_documented_calls(demo_ikm, demo_plan):
+    """The summaries are thin: the same numbers as the public functions with REPORT_SE."""
+    starts = dict(demo_plan.loc[demo_plan["role"] == "treated", ["service_unit",
+                                                                 "start"]].values)
+    its = service.its_summary(demo_ikm, demo_plan)
+    direct = service.interrupted_time_series(
+        demo_ikm[demo_ikm["service_unit"].isin(list(starts))], value="estimate", time="wave",
+        by="service_unit", start=starts, seasonal=True, **service.REPORT_SE)
+    per = its[its["model"] == "per_unit"].reset_index(drop=True)
+    np.testing.assert_allclose(per["ci_low"], direct["ci_low"], rtol=1e-12)
+    default = service.interrupted_time_series(
+        demo_ikm[demo_ikm["service_unit"].isin(list(starts))], value="estimate", time="wave",
+        by="service_unit", start=starts)
+    np.testing.assert_allclose(per["default_ci_high"], default["ci_high"], rtol=1e-12)
+    assert (per["default_method"].str.contains("no small-sample factor")).all()
+    trends = service.trend_summary(demo_ikm, demo_plan).set_index("service_unit")
+    pre = per[per["term"] == "trend"].set_index("service_unit")
+    np.testing.assert_allclose(trends.loc[pre.index, "estimate"], pre["estimate"], rtol=1e-12)
+    no_change = demo_ikm[demo_ikm["service_unit"] == "rsud_rawat_jalan"]
+    ols = service.ols_trend(no_change, value="estimate", time="wave", by="service_unit",
+                            seasonal=True, **service.REPORT_SE)
+    assert trends.loc["rsud_rawat_jalan", "se"] == pytest.approx(ols["se"].iloc[0], rel=1e-12)
+    sen = service.trend_test(no_change, value="estimate", time="wave", by="service_unit")
+    assert trends.loc["rsud_rawat_jalan", "sen_estimate"] == pytest.approx(
+        sen["estimate"].iloc[0], rel=1e-12)
+
+
+def test_its_summary_without_a_launch_and_short_series(demo_ikm):
+    plan = service.its_plan(demo_ikm, service.read_interventions("no-such-store"))
+    assert service.its_summary(demo_ikm, plan).empty
+    early = demo_ikm[demo_ikm["wave"] <= "2023-06"]
+    trends = service.trend_summary(early, service.its_plan(early, _log([])))
+    assert (~trends["seasonal"]).all()
+    assert trends["mk_refused"].str.startswith("too short").all()
+    assert trends["refused"].isna().all()                 # the OLS slope is still fitted
+
+
+def test_period_ikm_pools_the_respondents_of_the_period(demo):
+    skm = demo[0]
+    sem = service.period_ikm(skm, period="semester")
+    assert set(sem["semester"]) == {f"{y}-{h}" for y in (2023, 2024, 2025) for h in (1, 2)} \
+        | {"2026-1"}
+    assert sem["complete"].all() and sem["estimand_id"].isna().all()
+    one = skm[(skm["service_unit"] == "bapenda_pbb") & skm["wave"].between("2025-01",
+                                                                           "2025-06")]
+    direct = service.ikm(one, by=("service_unit",)).iloc[0]
+    row = sem[(sem["service_unit"] == "bapenda_pbb") & (sem["semester"] == "2025-1")].iloc[0]
+    assert row["ikm"] == direct["ikm"] and row["se"] == pytest.approx(direct["se"], rel=1e-12)
+    year = service.period_ikm(skm, period="year")
+    assert not year.loc[year["year"] == "2026", "complete"].any()
+    assert (year.loc[year["year"] == "2026", "n_months"] == 6).all()
+    quarter = service.period_ikm(skm, period="quarter")
+    assert quarter["quarter"].str.fullmatch(r"\d{4}-Q[1-4]").all()
+    with pytest.raises(ConfigError, match="'semester', 'quarter', 'year'"):
+        service.period_ikm(skm, period="month")
+
+
+def test_channel_summary_agrees_with_channel_gap_and_refuses_without_online(demo):
+    skm = demo[0]
+    tab = service.channel_summary(skm)
+    est = service.channel_gap(skm)
+    assert tab["estimand_id"].tolist()[0] == "service.channel_gap"
+    assert tab["estimate"].iloc[0] == est.estimate and tab["n_obs"].iloc[0] == est.n_obs
+    per_unit = est.details["by_unit"].set_index("service_unit")
+    for _, r in tab.iloc[1:].iterrows():
+        assert r["estimate"] == pytest.approx(per_unit.loc[r["service_unit"], "estimate"],
+                                              rel=1e-12)
+        assert r["se"] == pytest.approx(per_unit.loc[r["service_unit"], "se"], rel=1e-12)
+    walk = skm[skm["channel"] == "walk_in"]
+    refused = service.channel_summary(walk)
+    assert len(refused) == 1 and refused["refused"].iloc[0].startswith("no unit-month")
+    assert service.to_estimates(refused.dropna(subset=["estimate"])) == {}
+
+
+def test_ikm_findings_carry_their_grade(demo_ikm):
+    from asn_research.evidence import make_record
+
+    est = service.to_estimates(demo_ikm)["service.ikm.bapenda_pbb.2024-03"]
+    row = demo_ikm.set_index("estimand_id").loc["service.ikm.bapenda_pbb.2024-03"]
+    assert est.details["grade"] == row["grade"]
+    assert est.details["category_id"] == service.PERFORMANCE_LABELS[row["performance"]]["id"]
+    rec = make_record("service.ikm.bapenda_pbb.2024-03", est, edition="2026-1", report="x")
+    assert f"mutu {row['grade']}" in rec.statement_id and "grade" in rec.statement_en
+
+
+def test_labels_for_reports():
+    names = service.unit_labels("id")
+    assert len(names) == 10 and names["rsud_rawat_jalan"] == "RSUD — Rawat Jalan"
+    tab = pd.DataFrame({"service_unit": ["rsud_rawat_jalan", None], "element": ["waktu", "x"],
+                        "model": ["pooled", "per_unit"], "performance": ["baik", None]})
+    out = service.add_labels(tab, lang="en")
+    assert out["unit_label"].tolist() == ["City hospital — Outpatient care", "all units"]
+    assert out["element_label"].tolist() == ["Completion time", "x"]
+    assert out["element_short"].tolist() == ["U3 Time", "x"]
+    assert out["performance_label"].tolist()[0] == "Good"
+    assert "unit_label" not in tab.columns                 # a copy
+    labels = service.column_labels("id")
+    assert labels["nrr_sarana"] == "U9 Sarana" and labels["ci_low"] == "IK 95% bawah"
+    with pytest.raises(ConfigError, match="'id', 'en'"):
+        service.column_labels("fr")
+
+
+def test_interval_coverage_is_the_benchmark_result():
+    import json
+
+    path = Path(__file__).parents[1] / "benchmarks" / "results" / "coverage_service.json"
+    quantities = json.loads(path.read_text())["quantities"]
+    tab = service.interval_coverage()
+    assert len(tab) >= 10 and tab["registered"].sum() >= 7
+    for _, r in tab.iterrows():
+        q = quantities[r["source"]]
+        assert (q["n_intervals"], q["n_covered"]) == (r["n_intervals"], r["n_covered"])
+    # no interval the report registers covers clearly less than 95 % (within half a point;
+    # the pooled slope change is conservative, 98.5 %); the per-unit HAC defaults do
+    for _, r in tab[tab["registered"]].iterrows():
+        assert r["coverage_ci_high"] >= 0.945, r["source"]
+    default = tab[(tab["interval"] == "default_hac")
+                  & tab["quantity"].isin(["level_change", "slope_change", "trend_launch_units"])]
+    assert len(default) == 3 and (default["coverage_ci_high"] < 0.945).all()
+
+
+def test_new_plots_draw(demo, demo_ikm, demo_plan):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    scores = service.element_scores(demo[0]).assign(suppressed=False)
+    scores.loc[scores.index[0], "suppressed"] = True
+    ax = service.plot_element_heatmap(scores, lang="id")
+    assert len(ax.texts) == len(scores) - 1
+    plt.close(ax.figure)
+    season = service.seasonality(demo_ikm, value="estimate", time="wave", by="service_unit")
+    ax = service.plot_seasonality(season, lang="id")
+    assert [t.get_text() for t in ax.get_xticklabels()][4] == "Mei"
+    plt.close(ax.figure)
+    its = service.its_summary(demo_ikm, demo_plan)
+    unit = demo_plan.loc[demo_plan["role"] == "treated", "service_unit"].iloc[0]
+    ax = service.plot_its(demo_ikm, its, value="estimate", time="wave", by="service_unit",
+                          unit=unit, lang="id")
+    assert len(ax.lines) == 5 and len(ax.collections) == 1           # + the monthly CIs
+    assert ax.get_legend().get_texts()[0].get_text().startswith("teramati")
+    plt.close(ax.figure)

@@ -232,6 +232,62 @@ put("seasonality_dk3", "all", "month_of_year", "statistic", fstat)
 put("seasonality_dk3", "all", "month_of_year", "p_value",
     pf(fstat, 11, length(unique(ser$time)) - 1, lower.tail = FALSE))
 
+# ------------------------------------------------------------------ classical and "max" SEs
+# se = "classical": vcov(lm); se = "max": per coefficient the larger of the classical SE and
+# the HAC SE with the small-sample factor (NeweyWest / vcovPL with adjust = TRUE).
+se_rows <- function(fit, case, group, terms, se, df) {
+  b <- coef(fit)
+  for (i in seq_along(terms)) {
+    put(case, group, terms[i], "estimate", b[[i]])
+    put(case, group, terms[i], "se", se[[i]])
+    put(case, group, terms[i], "p_value", 2 * pt(abs(b[[i]] / se[[i]]), df, lower.tail = FALSE))
+    put(case, group, terms[i], "ci_low", b[[i]] - qt(0.975, df) * se[[i]])
+    put(case, group, terms[i], "ci_high", b[[i]] + qt(0.975, df) * se[[i]])
+  }
+}
+pmax_se <- function(fit, v_hac) pmax(sqrt(diag(vcov(fit))), sqrt(diag(v_hac)))
+for (unit in c("s_a", "s_b")) {
+  s <- ser[ser$unit == unit, ]
+  s <- s[order(s$time), ]
+  tc <- s$time - s$start
+  post <- as.numeric(tc >= 0)
+  tss <- tc * post
+  fit <- lm(s$value ~ tc + post + tss)
+  se_rows(fit, "its_classical", unit, its_terms, sqrt(diag(vcov(fit))), fit$df.residual)
+  sm <- seasonal_matrix(s$month)
+  fit_s <- lm(s$value ~ tc + post + tss + sm)
+  v <- NeweyWest(fit_s, lag = 3, prewhite = FALSE, adjust = TRUE)
+  se_rows(fit_s, "its_max_seasonal", unit, its_terms, pmax_se(fit_s, v), fit_s$df.residual)
+  dlt <- s$value - ctrl$value[match(s$time, ctrl$time)]
+  fit_d <- lm(dlt ~ tc + post + I(tc * post))
+  v <- NeweyWest(fit_d, lag = 3, prewhite = FALSE, adjust = TRUE)
+  se_rows(fit_d, "controlled_its_max", unit, its_terms, pmax_se(fit_d, v), fit_d$df.residual)
+}
+for (unit in c("s_c", "s_d")) {
+  s <- ser[ser$unit == unit, ]
+  s <- s[order(s$time), ]
+  tt <- s$time - min(s$time)
+  sm <- seasonal_matrix(s$month)
+  fit_t <- lm(s$value ~ tt + sm)
+  v <- NeweyWest(fit_t, lag = 3, prewhite = FALSE, adjust = TRUE)
+  se_rows(fit_t, "trend_max_seasonal", unit, c("intercept", "trend"), pmax_se(fit_t, v),
+          fit_t$df.residual)
+}
+sm <- seasonal_matrix(ser$month)
+fit_ps <- lm(value ~ 0 + factor(unit) + factor(unit):tt + post + tss + sm, data = ser)
+v <- vcovPL(fit_ps, cluster = ~unit, order.by = ~time, lag = 3, adjust = TRUE)
+se_all <- pmax_se(fit_ps, v)
+T <- length(unique(ser$time))
+for (nm in c("post", "tss")) {
+  term <- c(post = "level_change", tss = "slope_change")[[nm]]
+  est <- coef(fit_ps)[[nm]]
+  put("pooled_its_max_seasonal", "all", term, "estimate", est)
+  put("pooled_its_max_seasonal", "all", term, "se", se_all[[nm]])
+  put("pooled_its_max_seasonal", "all", term, "p_value",
+      2 * pt(abs(est / se_all[[nm]]), T - 1, lower.tail = FALSE))
+  put("pooled_its_max_seasonal", "all", term, "ci_high", est + qt(0.975, T - 1) * se_all[[nm]])
+}
+
 res <- do.call(rbind, out)
 write.csv(res, "service_golden.csv", row.names = FALSE)
 cat("wrote", nrow(res), "golden values\n")
