@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from _helpers import merit_row, write_csv
+from filelock import FileLock
 from hypothesis import settings
 
 TEST_KEY = "0123456789abcdef" * 4  # a synthetic test key (64 hex digits)
@@ -20,6 +22,27 @@ os.environ.setdefault("MPLCONFIGDIR", str(Path(sys.prefix) / ".cache" / "matplot
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("dev", database=None, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def _once(tmp_path_factory, name, build):
+    """Build a session resource once for every pytest-xdist worker.
+
+    The suite runs on two workers (pyproject: ``-n 2``) and session fixtures are per worker,
+    so the first worker builds ``build(folder)`` under the run's shared temporary folder and
+    pickles the result; the others wait for it and unpickle it (pytest-xdist's recipe for
+    session data). The resources are read-only for the tests.
+    """
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build(tmp_path_factory.mktemp(name))
+    root = tmp_path_factory.getbasetemp().parent / name
+    with FileLock(f"{root}.lock"):
+        done = root / "result.pickle"
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        root.mkdir(exist_ok=True)
+        result = build(root / "data")
+        done.write_bytes(pickle.dumps(result))
+        return result
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +84,7 @@ def demo_store(tmp_path_factory):
     """The session's ingested synthetic demo store (`asn_research.simulate.DemoStore`)."""
     from asn_research.simulate import demo_store as build
 
-    return build(tmp_path_factory.mktemp("demo"), seed=2026, size="small")
+    return _once(tmp_path_factory, "demo", lambda folder: build(folder, seed=2026, size="small"))
 
 
 def _load(demo, instrument):
@@ -98,10 +121,12 @@ def demo_twin(demo_store, tmp_path_factory):
 
     from asn_research.simulate import demo_store as build
 
-    root = tmp_path_factory.mktemp("twin")
-    shutil.copytree(demo_store.waves_dir, root / "waves")
-    (root / "demo.json").write_text('{"generator": "asn-research demo"}')  # a stale marker
-    return build(root, seed=2026, size="small")
+    def twin(root):
+        shutil.copytree(demo_store.waves_dir, root / "waves")
+        (root / "demo.json").write_text('{"generator": "asn-research demo"}')  # a stale marker
+        return build(root, seed=2026, size="small")
+
+    return _once(tmp_path_factory, "twin", twin)
 
 
 @pytest.fixture(scope="session")
@@ -109,5 +134,8 @@ def rendered(demo_store, tmp_path_factory):
     """Every report of the demo store, rendered once for the session (Indonesian)."""
     from asn_research.reporting import render_reports
 
-    return render_reports(store=demo_store.store, out=tmp_path_factory.mktemp("reports"),
-                          lang="id")
+    return _once(
+        tmp_path_factory,
+        "reports",
+        lambda folder: render_reports(store=demo_store.store, out=folder, lang="id"),
+    )

@@ -118,7 +118,7 @@ def test_unchanged_reports_are_not_rendered_again(rendered, demo_store, tmp_path
         (rendered.out_dir / "evidence.json").read_bytes()
     # a changed parameter (or notebook, data or package code) renders it again
     fixture = dict(store=demo_store.store, out=tmp_path / "fx", notebooks=FIXTURES,
-                   only=["ok_report"])
+                   only=["ok_report"], jobs=1)
     first = reporting.render_reports(**fixture)
     assert [o.status for o in reporting.render_reports(**fixture).outcomes] == ["cached"]
     changed = reporting.render_reports(**fixture, params={"threshold": 4})
@@ -152,7 +152,7 @@ def test_no_identifier_in_any_rendered_file(rendered):
 
 def test_per_opd_reports_on_the_same_kernels(demo_store, tmp_path):
     res = reporting.render_reports(store=demo_store.store, out=tmp_path, lang="en", by="opd",
-                                   opds=["dinkes", "bkpsdm"], only=["wave_overview"])
+                                   opds=["dinkes", "bkpsdm"], only=["wave_overview"], jobs=1)
     assert res.ok, [o.error for o in res.failed]
     assert {(o.name, o.opd) for o in res.outcomes} == {
         ("wave_overview", ""), ("wave_overview", "dinkes"), ("wave_overview", "bkpsdm")}
@@ -167,7 +167,9 @@ def test_per_opd_reports_on_the_same_kernels(demo_store, tmp_path):
 
 
 def test_a_failing_notebook_leaves_the_others_rendered(demo_store, tmp_path):
-    res = reporting.render_reports(store=demo_store.store, out=tmp_path, notebooks=FIXTURES)
+    # one kernel: the failure must not touch the report rendered after it on that kernel
+    res = reporting.render_reports(store=demo_store.store, out=tmp_path, notebooks=FIXTURES,
+                                   jobs=1)
     status = {o.name: o for o in res.outcomes}
     assert status["ok_report"].status == "rendered"
     assert status["broken_report"].status == "failed" and not res.ok
