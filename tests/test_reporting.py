@@ -228,6 +228,48 @@ def test_a_hand_run_notebook_is_checked_like_a_rendered_one(demo_store):
     assert ctx.edition == "2026-1"  # the newest wave (a semester before its last month)
 
 
+def test_findings_are_written_once_a_cell_has_run(demo_store, tmp_path):
+    """In IPython the findings file is written after the cell that recorded them (once,
+    however many findings); in plain Python when the next report opens."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from asn_research.reporting import context
+
+    shell = InteractiveShell.instance()
+    try:
+        shell.user_ns.update(store=str(demo_store.store), out=str(tmp_path / "ipy"))
+        writes = []
+        real = context.ReportContext._save
+        context.ReportContext._save = lambda self: (writes.append(1), real(self))[1]
+        try:
+            ok = shell.run_cell(
+                "from asn_research import reporting\n"
+                "ctx = reporting.open_report('x', store=store, evidence_dir=out)\n"
+                "for k in range(200):\n"
+                "    ctx.record('data.responses.merit.2025-1' if k % 2 else\n"
+                "               'data.responses.merit.2026-1',\n"
+                "               {'estimate': k, 'n_obs': 50, 'ci_low': None, 'ci_high': None,\n"
+                "                'method': 'count'}, show=False)\n")
+        finally:
+            context.ReportContext._save = real
+        assert ok.success, ok.error_in_exec
+        assert len(writes) == 1  # not 200
+        doc = json.loads((tmp_path / "ipy" / "x.findings.json").read_text())
+        assert [r["estimate"] for r in doc["records"]] == [199.0, 198.0]  # the last of each
+    finally:
+        InteractiveShell.clear_instance()
+        context._ACTIVE.clear()
+    plain = reporting.open_report("y", store=str(demo_store.store),
+                                  evidence_dir=str(tmp_path / "py"))
+    plain.record("data.responses.merit.2026-1",
+                 {"estimate": 5, "ci_low": None, "ci_high": None, "n_obs": 50, "method": "c"},
+                 show=False)
+    assert not (tmp_path / "py" / "y.findings.json").exists()  # pending until the cell ends
+    reporting.open_report("z", store=str(demo_store.store))
+    assert (tmp_path / "py" / "y.findings.json").is_file()
+    context._ACTIVE.clear()
+
+
 # --------------------------------------------------------------------------- safety
 
 

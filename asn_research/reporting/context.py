@@ -23,6 +23,7 @@ data, and writes each finding to the edition's evidence register.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import hashlib
 import html
@@ -128,6 +129,42 @@ def _digest(sources: Sequence[pd.DataFrame]) -> str:
     return hashlib.sha256("\n".join(shas).encode()).hexdigest()
 
 
+_ACTIVE: list[ReportContext] = []  # the context of the notebook running in this kernel
+
+
+def _save_active(*_args: Any) -> None:
+    """IPython ``post_run_cell`` hook: write the active report's findings if they changed."""
+    for ctx in _ACTIVE:
+        if ctx._dirty:
+            ctx._save()
+
+
+def _activate(ctx: ReportContext) -> None:
+    """Make ``ctx`` the report whose findings are written once a cell has run.
+
+    In IPython (a kernel under papermill, or JupyterLab) the file is written after each
+    cell that changed it (``post_run_cell``); in plain Python when the next report opens
+    or the interpreter exits. A cell that records 500 findings writes the file once, not
+    500 times.
+    """
+    global _HOOKED
+    _save_active()  # the previous report, if any
+    _ACTIVE[:] = [ctx]
+    if not _HOOKED:
+        atexit.register(_save_active)
+        _HOOKED = True
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return
+    shell = get_ipython()
+    if shell is not None and _save_active not in shell.events.callbacks["post_run_cell"]:
+        shell.events.register("post_run_cell", _save_active)
+
+
+_HOOKED = False
+
+
 @dataclass
 class ReportContext:
     """The state of one report notebook run (see the module docstring).
@@ -167,6 +204,9 @@ class ReportContext:
     sources: list[pd.DataFrame] = field(default_factory=list, repr=False)
     figures: list[str] = field(default_factory=list)
     _banner_shown: bool = field(default=False, repr=False)
+    _dirty: bool = field(default=False, repr=False)  # findings not yet written (_activate)
+    _prefix: str = field(default="", repr=False)
+    _digests: tuple[int, str] = field(default=(0, ""), repr=False)
 
     # ------------------------------------------------------------------ data
     def load(self, instrument: str, *, scored: bool = True):
@@ -403,6 +443,7 @@ class ReportContext:
         png = buf.getvalue()
         fid = f"{self.name}/{name}"
         self.figures.append(fid)
+        self._changed()
         if self.evidence_dir is not None:
             out = self.evidence_dir / "figures" / f"{self.name}-{name}.png"
             out.parent.mkdir(parents=True, exist_ok=True)
@@ -437,27 +478,48 @@ class ReportContext:
         :attr:`records` (and :meth:`findings`); nothing is returned, so a cell that ends
         with this call shows the statement once.
         """
-        title = self.title_id if self.lang == "id" else self.title_en
-        org = pemda_name(self.lang)
-        from ..waves.calendar import WaveCalendar
-
-        year = WaveCalendar.read(self.store).parse(self.edition).end.year
-        version = f"asn-research {__version__}" + (
-            f", {self.name}#{self.report_version}" if self.report_version else "")
-        edition_word = "edisi" if self.lang == "id" else "edition"
-        prefix = f"{org} ({year}). {title}, {edition_word} {self.edition} ({version})"
         rec = make_record(
             estimand, result, edition=self.edition, report=self.name, min_cell=self.min_cell,
             design=design, assumption_id=assumption_id, assumption_en=assumption_en,
             figure=figure, headline=headline, synthetic=self.synthetic,
-            data_sha256=_digest(self.sources) if self.sources else "",
-            citation_prefix=prefix, label=label)
+            data_sha256=self._data_digest(), citation_prefix=self._citation_prefix(),
+            label=label)
         self.records = [r for r in self.records if r.id != rec.id] + [rec]
-        self._save()
+        self._changed()
         if show:
             text = rec.statement_id if self.lang == "id" else rec.statement_en
             self._html(f'<p class="asn-finding"><b>{html.escape(rec.id)}</b>: '
                        f"{html.escape(text)}</p>")
+
+    def _citation_prefix(self) -> str:
+        """ "<pemda> (<year>). <title>, edisi <edition> (<version>)", computed once."""
+        if not self._prefix:
+            from ..waves.calendar import WaveCalendar
+
+            title = self.title_id if self.lang == "id" else self.title_en
+            year = WaveCalendar.read(self.store).parse(self.edition).end.year
+            version = f"asn-research {__version__}" + (
+                f", {self.name}#{self.report_version}" if self.report_version else "")
+            word = "edisi" if self.lang == "id" else "edition"
+            self._prefix = (f"{pemda_name(self.lang)} ({year}). {title}, {word} "
+                            f"{self.edition} ({version})")
+        return self._prefix
+
+    def _data_digest(self) -> str:
+        """The digest of the loaded tables (recomputed only when a load added some)."""
+        if not self.sources:
+            return ""
+        if self._digests[0] != len(self.sources):
+            self._digests = (len(self.sources), _digest(self.sources))
+        return self._digests[1]
+
+    def _changed(self) -> None:
+        """Mark the findings for writing once the running cell has finished (the active
+        report, see :func:`_activate`); a context that is not active writes at once."""
+        if any(c is self for c in _ACTIVE):
+            self._dirty = True
+        else:
+            self._save()
 
     def record_table(self, family: str, table: pd.DataFrame, *, key: Sequence[str],
                      headline: bool = False, label: str | Sequence[str] | None = None,
@@ -498,6 +560,7 @@ class ReportContext:
         return pd.DataFrame([r.to_dict() for r in self.records])
 
     def _save(self) -> None:
+        self._dirty = False
         if self.evidence_dir is None:
             return
         self.evidence_dir.mkdir(parents=True, exist_ok=True)
@@ -581,6 +644,7 @@ def open_report(
     ctx = ReportContext(name=name, store=store_dir, edition=ed, lang=lang, min_cell=min_cell,
                         opd=opd, evidence_dir=Path(evidence_dir) if evidence_dir else None,
                         report_version=report_version, title_id=title_id, title_en=title_en)
+    _activate(ctx)
     import matplotlib
 
     matplotlib.rcParams.update({"figure.dpi": 100, "axes.spines.top": False,
