@@ -1,7 +1,8 @@
 """Benchmark: validate + ingest a 1-million-row x 40-column CSV wave.
 
-Target (issue 2): throughput >= half of pyarrow's raw CSV parse throughput on the same file,
-peak memory < 4 GB. Run on demand (not in CI):
+Targets (issue 7): on 2 cores validate <= 6 s, ingest <= 10 s, peak memory < 4 GB, with the
+ratio to pyarrow's own CSV parse of the same file recorded beside them. Run on demand (not
+in CI):
 
     .venv/bin/python benchmarks/bench_ingest.py [--rows 1000000] [--repeat 5] [--out DIR]
 
