@@ -270,6 +270,34 @@ def test_findings_are_written_once_a_cell_has_run(demo_store, tmp_path):
     context._ACTIVE.clear()
 
 
+def test_a_kernel_reads_the_same_waves_once_while_the_store_is_unchanged(demo_store, tmp_path,
+                                                                          monkeypatch):
+    import shutil
+
+    import asn_research.waves as waves_api
+
+    store = tmp_path / "store"
+    shutil.copytree(demo_store.store, store)
+    reads = []
+    real = waves_api.load_waves
+    monkeypatch.setattr(waves_api, "load_waves",
+                        lambda *a, **k: (reads.append(a), real(*a, **k))[1])
+    first = reporting.open_report("x", store=str(store), edition="2025-1")
+    a = first.load("merit")
+    a.frame.loc[0, "resistance"] = -99.0  # a notebook changing its copy
+    b = reporting.open_report("y", store=str(store), edition="2025-1", opd="dinkes").load("merit")
+    c = reporting.open_report("z", store=str(store), edition="2025-1").load("merit")
+    assert len(reads) == 1 and c.frame["resistance"].min() > 0
+    assert set(b.frame["opd"]) == {"dinkes"}
+    assert a.waves == c.waves == ["2024-1", "2024-2", "2025-1"]
+    assert list(first.load_quarantine("merit")) == ["2024-1", "2024-2", "2025-1"]
+    waves_api.remove_wave("merit", "2024-1", store=store)  # the store changed: read again
+    d = reporting.open_report("w", store=str(store), edition="2025-1").load("merit")
+    assert len(reads) == 2 and d.waves == ["2024-2", "2025-1"]
+    again = reporting.open_report("v", store=str(store), edition="2025-1")
+    assert list(again.load_quarantine("merit")) == ["2024-2", "2025-1"]
+
+
 # --------------------------------------------------------------------------- safety
 
 

@@ -129,6 +129,45 @@ def _digest(sources: Sequence[pd.DataFrame]) -> str:
     return hashlib.sha256("\n".join(shas).encode()).hexdigest()
 
 
+_CACHE: dict[tuple, tuple[str, Any]] = {}  # what this kernel has read from a store
+_CACHE_SIZE = 12
+
+
+def _store_state(store: Path, instrument: str) -> str:
+    """A digest of what a store holds for one instrument: the manifest and calendar bytes
+    and the size and modification time of every stored table. Any ingest, correction,
+    removal or rename changes it."""
+    h = hashlib.sha256()
+    for name in ("manifest.json", "calendar.yaml"):
+        p = store / name
+        h.update(p.read_bytes() if p.is_file() else b"-")
+    for sub in ("processed", "quarantine"):
+        for p in sorted((store / sub / instrument).rglob("*.parquet")):
+            st = p.stat()
+            h.update(f"{p.relative_to(store).as_posix()}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _cached(key: tuple, store: Path, instrument: str, read: Callable[[], Any]) -> Any:
+    """``read()``, or what it gave before in this process for the same store state.
+
+    A kernel renders report after report (and ``--by opd`` the same report for every
+    OPD): each of them reads the same waves, so they are read (and their checksums
+    verified) once per kernel while the store is unchanged. Callers copy what they hand
+    out, so a notebook cannot change what the next one reads.
+    """
+    full = (str(store.resolve()), *key)
+    state = _store_state(store, instrument)
+    hit = _CACHE.get(full)
+    if hit is not None and hit[0] == state:
+        return hit[1]
+    value = read()
+    _CACHE[full] = (state, value)
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    return value
+
+
 _ACTIVE: list[ReportContext] = []  # the context of the notebook running in this kernel
 
 
@@ -217,14 +256,11 @@ class ReportContext:
         -------
         WaveData
         """
-        from ..waves import load_waves
-
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", SyntheticDataWarning)
-            data = load_waves(instrument, store=self.store, until=self.edition, scored=scored)
-        for w in caught:
-            if not issubclass(w.category, SyntheticDataWarning):
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        data = _cached(("waves", instrument, self.edition, scored), self.store, instrument,
+                       lambda: self._load_waves(instrument, scored))
+        data = type(data)(instrument=data.instrument, frame=data.frame.copy(),
+                          sources=data.sources.copy(), synthetic=data.synthetic,
+                          store=data.store)
         self.sources.append(data.sources)
         if data.synthetic:
             self.synthetic = True
@@ -244,16 +280,47 @@ class ReportContext:
                               synthetic=data.synthetic, store=data.store)
         return data
 
+    def _load_waves(self, instrument: str, scored: bool):
+        from ..waves import load_waves
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SyntheticDataWarning)
+            data = load_waves(instrument, store=self.store, until=self.edition, scored=scored)
+        for w in caught:
+            if not issubclass(w.category, SyntheticDataWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        return data
+
+    def load_quarantine(self, instrument: str) -> dict[str, pd.DataFrame]:
+        """The quarantine table of every wave of ``instrument`` up to the edition
+        (:func:`asn_research.waves.read_quarantine`), wave id → table, in calendar order.
+
+        Quarantined rows are the whole city's (a rejected row may lack a valid OPD).
+        """
+        from ..waves import read_quarantine
+
+        def read() -> dict[str, pd.DataFrame]:
+            return {w: read_quarantine(instrument, w, store=self.store)
+                    for w in self._waves(instrument)}
+
+        tables = _cached(("quarantine", instrument, self.edition), self.store, instrument, read)
+        return {w: t.copy() for w, t in tables.items()}
+
     def has(self, instrument: str) -> bool:
         """Whether the store holds any wave of ``instrument`` up to the edition."""
-        from ..waves.calendar import WaveCalendar
+        return bool(self._waves(instrument))
+
+    def _waves(self, instrument: str) -> list[str]:
+        """The current waves of ``instrument`` up to the edition, in calendar order."""
+        from ..waves.calendar import WaveCalendar, sort_waves
         from ..waves.store import read_manifest
 
         cal = WaveCalendar.read(self.store)
         end = cal.parse(self.edition).end
-        return any(e["instrument"] == instrument and e.get("current")
-                   and cal.parse(e["wave"]).end <= end
-                   for e in read_manifest(self.store)["ingests"])
+        waves = {e["wave"] for e in read_manifest(self.store)["ingests"]
+                 if e["instrument"] == instrument and e.get("current")
+                 and cal.parse(e["wave"]).end <= end}
+        return sort_waves(waves, cal)
 
     # ------------------------------------------------------------------ display
     def _display(self, obj: Any) -> None:

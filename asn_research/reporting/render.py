@@ -624,6 +624,11 @@ def render_reports(
         else:
             with contextlib.suppress(Exception):
                 kernel.reset()
+        # the page is exported on its own thread while this kernel runs the next report
+        exports.append(exporter.submit(export, item, out_nb, nb_rel, version, error, t))
+
+    def export(item: _Item, out_nb: Path, nb_rel: str, version: str, error: str | None,
+               t: float) -> None:
         html_rel = None
         if error is None:
             try:
@@ -643,8 +648,16 @@ def render_reports(
         finish(item, ReportOutcome(item.spec.name, item.opd, "failed" if error else "rendered",
                                    html_rel, nb_rel, error, round(time.perf_counter() - t, 2)))
 
+    def run_all(todo: list[_Item]) -> None:
+        _run_all(todo, kernels, run)
+        for f in exports:
+            f.result()
+        exports.clear()
+
     workdir = Path(tempfile.mkdtemp(prefix="asn-kernels-"))
     kernels: list[_Kernel] = []
+    exporter = ThreadPoolExecutor(1)
+    exports: list = []
     try:
         first = [i for i in items if not i.spec.last]
         last = [i for i in items if i.spec.last]
@@ -655,15 +668,16 @@ def render_reports(
         if todo or last:
             with ThreadPoolExecutor(need) as pool:
                 kernels = list(pool.map(lambda _: _new_kernel(workdir, env), range(need)))
-        _run_all(todo, kernels, run)
+        run_all(todo)
         deps = _findings_digest(findings_dir, final, first)
         for i in last:
             i.key = key_of(i, deps)
         _copy_cached_findings(first, findings_dir, final)
         todo_last = [i for i in last if not cached(i)]
-        _run_all(todo_last, kernels, run)
+        run_all(todo_last)
         _copy_cached_findings(last, findings_dir, final)
     finally:
+        exporter.shutdown(wait=True)
         for k in kernels:
             k.shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
