@@ -3153,7 +3153,8 @@ def label_levels(table: pd.DataFrame, *, instrument: Any, lang: Literal["id", "e
 
 # =========================================================================== plots
 def plot_reaction(summary: pd.DataFrame, *, codes: Sequence[int] | None = None,
-                  labels: Mapping[Any, str] | None = None, ax: Axes | None = None) -> Axes:
+                  labels: Mapping[Any, str] | None = None, ax: Axes | None = None,
+                  lang: str = "en") -> Axes:
     """Draw the L1 answer distribution per item as horizontal stacked bars.
 
     Parameters
@@ -3167,6 +3168,8 @@ def plot_reaction(summary: pd.DataFrame, *, codes: Sequence[int] | None = None,
         Legend label per code (default the code).
     ax : matplotlib.axes.Axes, optional
         Axes to draw on (default: a new figure's).
+    lang : {"en", "id"}, optional
+        Language of the axis and legend texts (default English).
 
     Returns
     -------
@@ -3216,10 +3219,23 @@ def plot_reaction(summary: pd.DataFrame, *, codes: Sequence[int] | None = None,
     ax.set_yticks(np.arange(len(rows)), names)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
-    ax.set_xlabel("share of answers")
-    ax.legend(title="answer", ncols=len(share_cols), loc="lower center",
+    ax.set_xlabel(_plot_text("share of answers", lang))
+    ax.legend(title=_plot_text("answer", lang), ncols=len(share_cols), loc="lower center",
               bbox_to_anchor=(0.5, 1.0), frameon=False)
     return ax
+
+
+_PLOT_TEXT = {  # the figures' texts in Indonesian (English is the key)
+    "share of answers": "porsi jawaban", "answer": "jawaban",
+    "gain (post - pre)": "kenaikan (akhir − awal)", "trainees": "peserta", "score": "nilai",
+    "trained": "peserta", "comparison": "pembanding", "cohort": "angkatan",
+    "wave": "gelombang", "period": "periode", "mean behaviour score": "rata-rata skor perilaku",
+}
+
+
+def _plot_text(text: str, lang: str) -> str:
+    check_choice(lang, ("id", "en"), name="lang")
+    return _PLOT_TEXT.get(text, text) if lang == "id" else text
 
 
 _REACTION_COLUMNS = {"variable", "kind", "n_obs", "estimate", "sd", "se", "ci_low", "ci_high",
@@ -3229,7 +3245,7 @@ _REACTION_COLUMNS = {"variable", "kind", "n_obs", "estimate", "sd", "se", "ci_lo
 
 def plot_gains(data: pd.DataFrame, *, pre: str, post: str, by: str | None = None,
                kind: GainPlotKind = "hist", min_cell: int = 10,
-               ax: Axes | None = None) -> Axes:
+               ax: Axes | None = None, lang: str = "en") -> Axes:
     """Draw the learning gains: a histogram of post − pre, or pre→post lines per trainee.
 
     Parameters
@@ -3248,6 +3264,8 @@ def plot_gains(data: pd.DataFrame, *, pre: str, post: str, by: str | None = None
         of a small group must not be shown.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
+    lang : {"en", "id"}, optional
+        Language of the axis and legend texts (default English).
 
     Returns
     -------
@@ -3294,19 +3312,19 @@ def plot_gains(data: pd.DataFrame, *, pre: str, post: str, by: str | None = None
                     np.vstack([a, b]), color=color, alpha=0.15, lw=0.8)
             ax.plot([x0, x1], [a.mean(), b.mean()], color=color, lw=3, marker="o", label=label)
     if kind == "hist":
-        ax.set_xlabel("gain (post - pre)")
-        ax.set_ylabel("trainees")
+        ax.set_xlabel(_plot_text("gain (post - pre)", lang))
+        ax.set_ylabel(_plot_text("trainees", lang))
         ax.axvline(0, color="grey", lw=1)
     else:
         ax.set_xticks([0, 1], [pre, post])
-        ax.set_ylabel("score")
+        ax.set_ylabel(_plot_text("score", lang))
     if by:
         ax.legend(title=by, frameon=False)
     return ax
 
 
 def plot_did_means(means: pd.DataFrame, *, period_labels: Mapping[Any, str] | None = None,
-                   ax: Axes | None = None) -> Axes:
+                   ax: Axes | None = None, lang: str = "en") -> Axes:
     """Draw mean behaviour scores at baseline and follow-up for trainees and comparison.
 
     Parameters
@@ -3320,6 +3338,8 @@ def plot_did_means(means: pd.DataFrame, *, period_labels: Mapping[Any, str] | No
         ``cohort_wave`` columns when present, else the numbers.
     ax : matplotlib.axes.Axes, optional
         Axes to draw on.
+    lang : {"en", "id"}, optional
+        Language of the axis and legend texts (default English).
 
     Returns
     -------
@@ -3364,14 +3384,14 @@ def plot_did_means(means: pd.DataFrame, *, period_labels: Mapping[Any, str] | No
         dodge = 0.04 * (i - (len(series) - 1) / 2)  # overlapping cohorts stay readable
         ax.errorbar(cell["period"].to_numpy(float) + dodge, y, yerr=err, marker="o", capsize=3,
                     linestyle="-" if grp == _TREATED_LABEL else "--",
-                    color=f"C{i // 2}", label=f"{grp}, cohort "
-                    f"{(period_labels or {}).get(cohort, cohort)}")
+                    color=f"C{i // 2}", label=f"{_plot_text(grp, lang)}, "
+                    f"{_plot_text('cohort', lang)} {(period_labels or {}).get(cohort, cohort)}")
     if period_labels:
         ticks = sorted({int(v) for v in rows["period"].tolist()})
         ax.set_xticks(ticks, [str(period_labels.get(t, t)) for t in ticks])
-        ax.set_xlabel("wave")
+        ax.set_xlabel(_plot_text("wave", lang))
     else:
-        ax.set_xlabel("period")
-    ax.set_ylabel("mean behaviour score")
+        ax.set_xlabel(_plot_text("period", lang))
+    ax.set_ylabel(_plot_text("mean behaviour score", lang))
     ax.legend(frameon=False)
     return ax

@@ -766,3 +766,20 @@ def test_statements_follow_the_interval():
                                    pre="pre", post="post", n_questions=40)
     stmt = training.gain_findings(gains)["training.l2.gain_mean"].details["statement"]
     assert "higher" in stmt and "compatible" not in stmt and "not how much" in stmt
+
+
+def test_plots_speak_the_report_language():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    summary = pd.DataFrame({"variable": ["rx_1"], "kind": ["item"], "share_1": [0.2],
+                            "share_2": [0.8]})
+    ax = training.plot_reaction(summary, lang="id")
+    assert ax.get_xlabel() == "porsi jawaban" and ax.get_legend().get_title().get_text() == \
+        "jawaban"
+    assert training.plot_reaction(summary).get_xlabel() == "share of answers"
+    with pytest.raises(ConfigError, match="lang"):
+        training.plot_reaction(summary, lang="fr")
+    plt.close("all")
