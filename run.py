@@ -32,8 +32,11 @@ def _say(msg: str) -> None:
     print(f"[run.py] {msg}", file=sys.stderr, flush=True)
 
 
+SETUP_VERSION = "2"  # raise to make every existing .venv run its setup again
+
+
 def _digest() -> str:
-    h = hashlib.sha256()
+    h = hashlib.sha256(SETUP_VERSION.encode())
     sources = (LOCK, ROOT / "pyproject.toml")
     for p in sources:
         h.update(p.read_bytes())
@@ -64,7 +67,24 @@ def setup() -> None:
     except subprocess.CalledProcessError:
         _say("uv unavailable or failed; installing with pip (this takes a few minutes)")
         _run([str(PY), "-m", "pip", "install", *quiet, "--disable-pip-version-check", *target])
+    _compile()
     STAMP.write_text(want + "\n")
+
+
+def _compile() -> None:
+    """Byte-compile the environment and the package once, at setup.
+
+    uv installs without .pyc files, and where PYTHONDONTWRITEBYTECODE is set Python never
+    writes them: every process (each report kernel, each test worker) would then compile
+    pandas, SciPy and statsmodels from source at import — about 3 x slower imports
+    (``import statsmodels.api``: 10 s without, 3 s with, on a 2-core machine).
+    """
+    _say("byte-compiling the environment (once) …")
+    ask = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([str(PY), "-c", ask], check=True, capture_output=True,
+                          text=True).stdout.strip()
+    _run([str(PY), "-m", "compileall", "-q", "-j", "0", site, str(ROOT / "asn_research")],
+         stdout=subprocess.DEVNULL)
 
 
 def main(argv: list[str]) -> int:
