@@ -169,6 +169,7 @@ def _cached(key: tuple, store: Path, instrument: str, read: Callable[[], Any]) -
 
 
 _ACTIVE: list[ReportContext] = []  # the context of the notebook running in this kernel
+_HOOKED = False  # whether _save_active is registered to run at exit
 
 
 def _save_active(*_args: Any) -> None:
@@ -199,9 +200,6 @@ def _activate(ctx: ReportContext) -> None:
     shell = get_ipython()
     if shell is not None and _save_active not in shell.events.callbacks["post_run_cell"]:
         shell.events.register("post_run_cell", _save_active)
-
-
-_HOOKED = False
 
 
 @dataclass
