@@ -54,10 +54,20 @@ __all__ = ["NotebookSpec", "RenderResult", "ReportOutcome", "discover_notebooks"
 
 log = logging.getLogger(__name__)
 
+# Imported once when a kernel starts (what every report uses), then frozen out of the
+# garbage collector's sight: a full collection over the scientific stack's ~250 000
+# objects took 0.1 s, and IPython's %reset runs several of them.
+_WARM = (
+    "import gc as _gc, matplotlib.pyplot as _p, asn_research.reporting as _r\n"
+    "_gc.collect(); _gc.freeze()\n"
+    "del _gc, _p, _r\n"
+)
+# Between two reports on one kernel: a clean namespace, figures, styles and warning filters;
+# what the last report imported is frozen too.
 _RESET = (
     "get_ipython().run_line_magic('reset', '-f')\n"
     "import gc as _gc, warnings as _w, matplotlib as _m, matplotlib.pyplot as _p\n"
-    "_p.close('all'); _m.rcdefaults(); _w.resetwarnings(); _gc.collect()\n"
+    "_p.close('all'); _m.rcdefaults(); _w.resetwarnings(); _gc.collect(); _gc.freeze()\n"
     "del _gc, _w, _m, _p\n"
 )
 _CACHE_FILE = ".render-cache.json"
@@ -212,13 +222,20 @@ class RenderResult:
 
 
 class _Kernel:
-    """A warm IPython kernel that runs notebooks one after another."""
+    """A warm IPython kernel that runs notebooks one after another.
+
+    It keeps one client for its whole life: a new client waits for the kernel's first
+    answer on two channels (0.2–0.4 s), which twice per report cost more than a small
+    report's cells.
+    """
 
     def __init__(self, workdir: Path, env: Mapping[str, str]) -> None:
         from jupyter_client import KernelManager
 
         self.workdir = workdir
         self.env = dict(env)
+        self.used = False  # a report has run since the last start or reset
+        self.kc: Any = None
         kw: dict[str, Any] = {"kernel_name": "python3"}
         if os.name == "posix":  # no TCP sockets, no "running over TCP" warning
             kw.update(transport="ipc", ip=str(workdir / f"kernel-{uuid.uuid4().hex[:8]}"))
@@ -229,25 +246,45 @@ class _Kernel:
         self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR"],
                              cwd=str(self.workdir), env=self.env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._connect()
 
-    def reset(self) -> None:
+    def _connect(self) -> None:
         kc = self.km.client()
         kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=60)
-            kc.execute_interactive(_RESET, timeout=60, output_hook=lambda _msg: None)
-        finally:
-            kc.stop_channels()
+        kc.wait_for_ready(timeout=60)
+        kc.allow_stdin = False
+        self.kc = kc
+        self._run(_WARM)
+        self.used = False
+
+    def _run(self, code: str) -> None:
+        self.kc.execute_interactive(code, timeout=60, output_hook=lambda _msg: None)
+
+    def reset(self) -> None:
+        """A clean namespace before the next report (nothing to do on a fresh kernel)."""
+        if self.used:
+            self._run(_RESET)
+            self.used = False
+
+    def _disconnect(self) -> None:
+        if self.kc is not None:
+            with contextlib.suppress(Exception):
+                self.kc.stop_channels()
+            self.kc = None
 
     def restart(self) -> None:
+        self._disconnect()
         try:
             self.km.restart_kernel(now=True)
+            self._connect()
         except Exception:  # a kernel that died: start a fresh one
+            self._disconnect()
             with contextlib.suppress(Exception):
                 self.km.shutdown_kernel(now=True)
             self._start()
 
     def shutdown(self) -> None:
+        self._disconnect()
         with contextlib.suppress(Exception):
             self.km.shutdown_kernel(now=True)
 
@@ -256,9 +293,10 @@ _ENGINE = "asn-research-warm-kernel"
 
 
 def _register_engine() -> None:
-    """A papermill engine that runs a notebook on a kernel it does not own and leaves the
-    kernel running (papermill's own engine either starts a kernel or, given one, leaks the
-    client's sockets; nbclient's cleanup would shut the kernel down)."""
+    """A papermill engine that runs a notebook on a kernel and client it does not own and
+    leaves both running (papermill's own engine either starts a kernel or, given one, opens
+    a client per notebook and leaks its sockets; nbclient's cleanup would shut the kernel
+    down)."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
 
@@ -275,13 +313,13 @@ def _register_engine() -> None:
                 startup_timeout=start_timeout, kernel_name=kernel_name, log=log,
                 log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file)
             client.reset_execution_trackers()
+            client.kc = kwargs["kc"]  # nbclient then uses it instead of opening its own
             with client.setup_kernel(cleanup_kc=False):
                 try:
                     client.papermill_execute_cells()
                     info = client.wait_for_reply(client.kc.kernel_info())
                     client.nb.metadata["language_info"] = info["content"]["language_info"]
                 finally:
-                    client.kc.stop_channels()
                     client.kc = None
             return client.nb
 
@@ -613,17 +651,19 @@ def render_reports(
         error = None
         try:
             _register_engine()
+            try:
+                kernel.reset()  # the previous report's namespace, if any
+            except Exception:  # the kernel died after the last report: a fresh one
+                kernel.restart()
+            kernel.used = True
             papermill.execute_notebook(
                 str(item.spec.path), str(out_nb), parameters=params, km=kernel.km,
-                engine_name=_ENGINE, kernel_name="python3", progress_bar=False,
+                kc=kernel.kc, engine_name=_ENGINE, kernel_name="python3", progress_bar=False,
                 log_output=False, request_save_on_cell_execute=False,
                 execution_timeout=timeout, report_mode=False)
         except Exception as exc:  # papermill's error, or a dead kernel: one line, go on
             error = _one_line(exc)
             kernel.restart()
-        else:
-            with contextlib.suppress(Exception):
-                kernel.reset()
         # the page is exported on its own thread while this kernel runs the next report
         exports.append(exporter.submit(export, item, out_nb, nb_rel, version, error, t))
 
@@ -647,6 +687,24 @@ def render_reports(
                 error, html_rel = f"HTML export failed: {_one_line(exc)}", None
         finish(item, ReportOutcome(item.spec.name, item.opd, "failed" if error else "rendered",
                                    html_rel, nb_rel, error, round(time.perf_counter() - t, 2)))
+        if item.opd:
+            early_register(item.opd)
+
+    def early_register(opd: str) -> None:
+        """An OPD's register as soon as all its reports are done here (not cached or kept
+        ones, whose findings are copied later), while the kernels go on."""
+        members = [i for i in items + kept if i.opd == opd]
+        with lock:
+            if opd in registered or not all(
+                    i.outcome is not None and i.outcome.status in ("rendered", "failed")
+                    for i in members):
+                return
+            registered.append(opd)
+        try:
+            _write_group(members, tmp, findings_dir, ed, synthetic)
+        except Exception:  # written (and its problem raised) with the others at the end
+            with lock:
+                registered.remove(opd)
 
     def run_all(todo: list[_Item]) -> None:
         _run_all(todo, kernels, run)
@@ -658,6 +716,7 @@ def render_reports(
     kernels: list[_Kernel] = []
     exporter = ThreadPoolExecutor(1)
     exports: list = []
+    registered: list[str] = []  # OPDs whose register is written
     try:
         first = [i for i in items if not i.spec.last]
         last = [i for i in items if i.spec.last]
@@ -667,7 +726,16 @@ def render_reports(
         need = max(1 if (todo or last) else 0, min(n_jobs, len(todo) or 1))
         if todo or last:
             with ThreadPoolExecutor(need) as pool:
-                kernels = list(pool.map(lambda _: _new_kernel(workdir, env), range(need)))
+                launching = [pool.submit(_new_kernel, workdir, env) for _ in range(need)]
+                _import_renderer()  # while the kernels import the stack
+                problems = []
+                for f in launching:  # keep every kernel that started, so all are shut down
+                    try:
+                        kernels.append(f.result())
+                    except Exception as exc:
+                        problems.append(exc)
+            if problems:
+                raise problems[0]
         run_all(todo)
         deps = _findings_digest(findings_dir, final, first)
         for i in last:
@@ -683,7 +751,7 @@ def render_reports(
         shutil.rmtree(workdir, ignore_errors=True)
 
     items = sorted(items + kept, key=lambda i: (i.spec.last, i.spec.name, i.opd))
-    n_findings = _write_registers(items, tmp, findings_dir, ed, synthetic)
+    n_findings = _write_registers(items, tmp, findings_dir, ed, synthetic, done=registered)
     finished = dt.datetime.now(dt.UTC).replace(microsecond=0)
     outcomes = tuple(i.outcome for i in items)  # type: ignore[misc]
     provenance = {
@@ -728,6 +796,12 @@ def _close_thread_loop() -> None:
         loop = asyncio.get_event_loop_policy().get_event_loop()
         if not loop.is_running():
             loop.close()
+
+
+def _import_renderer() -> None:
+    """Import papermill and nbconvert (a few seconds the first time)."""
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
 
 
 def _new_kernel(workdir: Path, env: Mapping[str, str]) -> _Kernel:
@@ -791,23 +865,37 @@ def _copy_cached_findings(items: Sequence[_Item], findings_dir: Path, final: Pat
 
 
 def _write_registers(items: Sequence[_Item], tmp: Path, findings_dir: Path, edition: str,
-                     synthetic: bool) -> int:
+                     synthetic: bool, done: Sequence[str] = ()) -> int:
+    """Write the register of every group (the city, each OPD) not in ``done``; return the
+    number of city-wide findings."""
+    groups: dict[str, list[_Item]] = {}
+    for i in items:
+        groups.setdefault(i.opd, []).append(i)
+    total = 0
+    for opd, members in groups.items():
+        if opd in done:
+            continue
+        n = _write_group(members, tmp, findings_dir, edition, synthetic)
+        total += n if not opd else 0
+    return total
+
+
+def _write_group(members: Sequence[_Item], tmp: Path, findings_dir: Path, edition: str,
+                 synthetic: bool) -> int:
+    """The register of one group of reports (the city's, or one OPD's)."""
     from ..evidence import EvidenceRecord, write_register
 
-    groups: dict[str, list[EvidenceRecord]] = {}
-    for i in items:
+    recs: list[EvidenceRecord] = []
+    for i in members:
         f = _findings_file(i, findings_dir)
-        groups.setdefault(i.opd, [])
         if i.outcome is None or i.outcome.status == "failed" or not f.is_file():
             continue
         doc = json.loads(f.read_text(encoding="utf-8"))
-        groups[i.opd] += [EvidenceRecord(**r) for r in doc["records"]]
-    total = 0
-    for opd, recs in groups.items():
-        write_register(recs, tmp / (f"opd/{opd}" if opd else ""), edition=edition,
-                       synthetic=synthetic)
-        total += len(recs) if not opd else 0
-    return total
+        recs += [EvidenceRecord(**r) for r in doc["records"]]
+    opd = members[0].opd
+    write_register(recs, tmp / (f"opd/{opd}" if opd else ""), edition=edition,
+                   synthetic=synthetic)
+    return len(recs)
 
 
 def _write_cache(items: Sequence[_Item], tmp: Path) -> None:
