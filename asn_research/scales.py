@@ -547,9 +547,11 @@ class ReliabilityResult:
 class _Refusal(Exception):
     """Reliability cannot be estimated on these rows (raised to the public boundary)."""
 
-    def __init__(self, message: str, *, n_obs: int, fix: str, column: str | None = None):
+    def __init__(self, message: str, *, n_obs: int, fix: str, column: str | None = None,
+                 detail: str | None = None):
         super().__init__(message)
-        self.message = message
+        self.message = message  # shown in tables (published): tells no small count
+        self.detail = detail or message  # for the analyst's error message
         self.n_obs = n_obs
         self.fix = fix
         self.column = column
@@ -824,8 +826,10 @@ def _estimate(
     n_obs, k_items = codes.shape
     if n_obs < min_obs:
         rule = "answered every item" if nan_policy == "listwise" else "answered any item"
+        # a table's refusal is published beside a suppressed count: it must not tell it
         raise _Refusal(
-            f"only {n_obs} respondent(s) {rule}; reliability needs at least {min_obs}",
+            f"fewer than {min_obs} respondents {rule}, too few for an estimate",
+            detail=f"only {n_obs} respondent(s) {rule}; reliability needs at least {min_obs}",
             n_obs=n_obs,
             fix="use more respondents"
             + (", or nan_policy='pairwise'" if nan_policy == "listwise" else ""),
@@ -901,6 +905,14 @@ def _estimate(
 def _check_reliability_options(confidence: Any, nan_policy: Any) -> float:
     _check_choice(nan_policy, NanPolicy, name="nan_policy")
     return check_confidence(confidence)
+
+
+def _check_min_obs(min_obs: Any) -> int:
+    if isinstance(min_obs, bool) or not isinstance(min_obs, (int, np.integer)) or (
+            min_obs < _MIN_OBS_TABLE):
+        raise ConfigError(f"min_obs must be a whole number of at least {_MIN_OBS_TABLE}; "
+                          f"got {min_obs!r}")
+    return int(min_obs)
 
 
 def reliability(
@@ -1037,7 +1049,7 @@ def reliability(
     try:
         return _estimate(codes, items_t, confidence=confidence, nan_policy=nan_policy, min_obs=2)
     except _Refusal as refusal:
-        raise InputError(refusal.message, column=refusal.column, fix=refusal.fix) from None
+        raise InputError(refusal.detail, column=refusal.column, fix=refusal.fix) from None
 
 
 def scale_reliability(
@@ -1160,6 +1172,7 @@ def _scale_results(
     by: tuple[str, ...],
     confidence: float,
     nan_policy: NanPolicy,
+    min_obs: int = _MIN_OBS_TABLE,
 ) -> tuple[pd.DataFrame, list[tuple[int, Scale, ReliabilityResult | _Refusal]]]:
     """Validate once on all rows, then estimate every (group, scale); refusals kept."""
     chosen = _select_scales(instrument, scales)
@@ -1185,7 +1198,7 @@ def _scale_results(
                         sc.items,
                         confidence=confidence,
                         nan_policy=nan_policy,
-                        min_obs=_MIN_OBS_TABLE,
+                        min_obs=min_obs,
                     )
                 except _Refusal as refusal:
                     outcome = refusal
@@ -1201,14 +1214,15 @@ def reliability_table(
     by: str | Sequence[str] | None = None,
     confidence: float = 0.95,
     nan_policy: NanPolicy = "listwise",
+    min_obs: int = 3,
 ) -> pd.DataFrame:
     """Tabulate alpha, its Feldt CI and omega for every scale, per group (e.g. per wave).
 
     Use it for a report's reliability table: one row per (group, scale). A group where
-    reliability cannot be estimated (fewer than three usable respondents, no variance in
-    the total score, two items never answered together) gets a row with NaN numbers and a
-    ``refused`` reason instead of an error, so one small or odd group never breaks a
-    report.
+    reliability cannot be estimated (fewer than ``min_obs`` usable respondents, no
+    variance in the total score, two items never answered together) gets a row with NaN
+    numbers and a ``refused`` reason instead of an error, so one small or odd group never
+    breaks a report.
 
     Parameters
     ----------
@@ -1226,6 +1240,10 @@ def reliability_table(
     nan_policy : {"listwise", "pairwise"}, optional
         Deletion rule for unanswered items (default ``"listwise"``); see
         :func:`reliability`.
+    min_obs : int, optional
+        Fewest usable respondents for an estimate (default 3, the least alpha's interval
+        allows). A report passes its publication threshold (``min_cell``): a group too
+        small to publish is refused, not estimated and then suppressed.
 
     Returns
     -------
@@ -1281,9 +1299,10 @@ def reliability_table(
     0  2024-1      8     0.843   0.533    0.965  0.883
     1  2024-2      2       NaN     NaN      NaN    NaN
     >>> t.loc[1, "refused"]
-    'only 2 respondent(s) answered every item; reliability needs at least 3'
+    'fewer than 3 respondents answered every item, too few for an estimate'
     """
     confidence = _check_reliability_options(confidence, nan_policy)
+    min_obs = _check_min_obs(min_obs)
     by_t = _check_by(data, by)
     keys, results = _scale_results(
         data,
@@ -1292,6 +1311,7 @@ def reliability_table(
         by=by_t,
         confidence=confidence,
         nan_policy=nan_policy,
+        min_obs=min_obs,
     )
     method = _method(nan_policy)
     cols: dict[str, list[Any]] = {
@@ -1350,6 +1370,7 @@ def item_table(
     scales: Sequence[str] | None = None,
     by: str | Sequence[str] | None = None,
     nan_policy: NanPolicy = "listwise",
+    min_obs: int = 3,
 ) -> pd.DataFrame:
     """Tabulate the item statistics behind each scale's reliability, per group.
 
@@ -1372,6 +1393,9 @@ def item_table(
         Grouping column(s); default one group.
     nan_policy : {"listwise", "pairwise"}, optional
         Deletion rule for unanswered items (default ``"listwise"``).
+    min_obs : int, optional
+        Fewest usable respondents for statistics (default 3); see
+        :func:`reliability_table`.
 
     Returns
     -------
@@ -1422,6 +1446,7 @@ def item_table(
     3  rtc_cr_4     True  3.625   0.807    0.924
     """
     confidence = _check_reliability_options(0.95, nan_policy)
+    min_obs = _check_min_obs(min_obs)
     by_t = _check_by(data, by)
     keys, results = _scale_results(
         data,
@@ -1430,6 +1455,7 @@ def item_table(
         by=by_t,
         confidence=confidence,
         nan_policy=nan_policy,
+        min_obs=min_obs,
     )
     stats_cols = ("mean", "sd", "r_drop", "alpha_if_dropped", "loading")
     which: list[int] = []

@@ -904,7 +904,8 @@ def test_tables_refuse_small_or_flat_groups_instead_of_raising(merit):
     assert t["wave"].tolist() == ["2024-1", "2024-2", "2025-1"]
     ok, small, flat = (t.iloc[i] for i in range(3))
     assert pd.isna(ok["refused"]) and ok["estimate"] > 0.7 and ok["n_obs"] == 30
-    assert small["refused"].startswith("only 2 respondent(s) answered every item")
+    assert small["refused"].startswith("fewer than 3 respondents answered every item")
+    assert "2" not in small["refused"]  # published beside a suppressed count: never tells it
     assert small["n_obs"] == 2 and small["k_items"] == 5
     assert "no variance" in flat["refused"] and flat["n_obs"] == 6
     for row in (small, flat):
@@ -923,6 +924,24 @@ def test_tables_refuse_small_or_flat_groups_instead_of_raising(merit):
     assert len(refused) == 5 and (refused["refused"] == small["refused"]).all()
     assert refused[["mean", "sd", "r_drop", "alpha_if_dropped", "loading"]].isna().all().all()
     assert (refused["n_obs"] == 2).all()
+
+
+def test_tables_estimate_only_groups_of_at_least_min_obs(merit):
+    """A report passes its publication threshold: smaller groups are refused, not fitted."""
+    df = _refusal_frame()
+    t = scales.reliability_table(df, merit, scales=["appraisal_threat"], by="wave",
+                                 min_obs=10)
+    assert pd.isna(t.loc[0, "refused"]) and t.loc[0, "n_obs"] == 30
+    assert t.loc[1, "refused"] == ("fewer than 10 respondents answered every item, too few "
+                                   "for an estimate")
+    assert np.isnan(t.loc[1, ["estimate", "omega"]].astype(float)).all()
+    default = scales.reliability_table(df, merit, scales=["appraisal_threat"], by="wave")
+    assert t.loc[0, "estimate"] == default.loc[0, "estimate"]  # the threshold changes no fit
+    items = scales.item_table(df, merit, scales=["appraisal_threat"], by="wave", min_obs=31)
+    assert items["refused"].notna().all() and items["loading"].isna().all()
+    for bad in (2, True, 3.5, "10"):
+        with pytest.raises(ConfigError, match="min_obs"):
+            scales.reliability_table(df, merit, by="wave", min_obs=bad)
 
 
 def test_tables_refuse_items_never_answered_together(merit):
