@@ -34,7 +34,7 @@ import io
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +96,7 @@ class EvidenceRecord:
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a plain dict, in :data:`REGISTER_FIELDS` order."""
-        d = asdict(self)
-        return {k: d[k] for k in REGISTER_FIELDS}
+        return {k: getattr(self, k) for k in REGISTER_FIELDS}  # every field is a scalar
 
 
 # --------------------------------------------------------------------------- numbers in words

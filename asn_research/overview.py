@@ -109,16 +109,21 @@ def quarantine_summary(quarantine: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         and then the most frequent first.
     """
     parts = []
+    kinds: dict[str, str] = {}  # reason → its kind (the same reasons recur in every wave)
+
+    def text(v: object) -> str:
+        return "" if v is None or v is pd.NA or (isinstance(v, float) and v != v) else str(v)
+
     for wave, q in quarantine.items():
         if q is None or q.empty:
             continue
-        cols = q["columns"].fillna("").astype(str).str.split("; ")
-        reasons = q["reasons"].fillna("").astype(str).str.split("; ")
-        for c_list, r_list in zip(cols, reasons, strict=True):
-            for j, r in enumerate(r_list):
-                column = c_list[j] if j < len(c_list) else (c_list[-1] if c_list else "")
-                parts.append({"wave": wave, "column": column or "(row)",
-                              "reason": reason_kind(r)})
+        for c_text, r_text in zip(q["columns"].tolist(), q["reasons"].tolist(), strict=True):
+            c_list = text(c_text).split("; ")
+            for j, r in enumerate(text(r_text).split("; ")):
+                column = c_list[j] if j < len(c_list) else c_list[-1]
+                if r not in kinds:
+                    kinds[r] = reason_kind(r)
+                parts.append({"wave": wave, "column": column or "(row)", "reason": kinds[r]})
     if not parts:
         return pd.DataFrame(columns=["wave", "column", "reason", "n_obs"])
     frame = pd.DataFrame(parts)
