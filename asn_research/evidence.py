@@ -331,8 +331,10 @@ def make_record(
     report : str
         The report (notebook) name.
     min_cell : int, optional
-        A finding from fewer respondents is suppressed: its numbers are left out and its
-        statements say why.
+        A finding from fewer respondents is suppressed: its numbers and its ``n`` are left
+        out and its statements say why. A count (kind ``"count"``, e.g. responses per wave) is
+        suppressed when ``0 < n < min_cell``: a zero discloses nobody, and a count without
+        ``n`` is not about respondents.
     design : {"causal", "associational", "descriptive"}, optional
         The strength of the design; default the catalogue's. "causal" statements say
         "reduced"/"raised" and name the assumption; "associational" ones say "is associated
@@ -372,11 +374,15 @@ def make_record(
                           f"{design!r} claim is stronger than it supports")
     est = _as_estimate(result)
     n = None if est.n_obs is None else int(est.n_obs)
-    suppressed = fam.kind != "count" and (n is None or n < int(min_cell))
+    if fam.kind == "count":  # e.g. 4 respondents of one OPD in a wave: a small cell too
+        suppressed = n is not None and 0 < n < int(min_cell)
+    else:
+        suppressed = n is None or n < int(min_cell)
     values = dict(estimate=_clean(est.estimate), se=_clean(est.se), ci_low=_clean(est.ci_low),
                   ci_high=_clean(est.ci_high), p_value=_clean(est.p_value))
-    if suppressed:
+    if suppressed:  # the numbers and the count itself, as a suppressed table cell
         values = dict.fromkeys(values)
+        n = None
         st_id = f"{_cap(fam.label_id)}: tidak ditampilkan (kurang dari {min_cell} responden)."
         st_en = f"{_cap(fam.label_en)}: not shown (fewer than {min_cell} respondents)."
     else:

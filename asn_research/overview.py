@@ -26,7 +26,8 @@ import pandas as pd
 
 from ._validation import as_tuple, check_columns, check_frame
 
-__all__ = ["quarantine_summary", "reason_kind", "response_counts", "wave_counts"]
+__all__ = ["quarantine_summary", "reason_kind", "response_counts", "rows_per_wave",
+           "wave_counts"]
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _NUMBER = re.compile(r"\d+([.,]\d+)?")
@@ -71,6 +72,56 @@ def wave_counts(sources: pd.DataFrame) -> pd.DataFrame:
     cols = ["wave", "rows_read", "rows_stored", "rows_quarantined"]
     check_columns(sources, cols, role="column")
     out = sources[cols].copy()
+    out["share_quarantined"] = out["rows_quarantined"] / out["rows_read"].where(
+        out["rows_read"] > 0)
+    return out
+
+
+def rows_per_wave(frame: pd.DataFrame, quarantine: Mapping[str, pd.DataFrame], *,
+                  waves: Sequence[str], wave: str = "wave") -> pd.DataFrame:
+    """Rows stored and quarantined per wave for a part of the city (e.g. one OPD), in the
+    columns of :func:`wave_counts`.
+
+    :func:`wave_counts` reads the whole files' counts; a part of the city has its stored
+    rows (``frame``) and its quarantined rows (``quarantine``, wave → table) instead, and
+    ``rows_read`` is their sum.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The stored rows, with a ``wave`` column.
+    quarantine : mapping of str to pandas.DataFrame
+        Wave id → the quarantined rows of that part (tables may be empty or absent).
+    waves : sequence of str
+        The waves to count, in order (a wave without rows counts 0).
+    wave : str, optional
+        The wave column of ``frame`` (default ``"wave"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``wave``, ``rows_read``, ``rows_stored``, ``rows_quarantined`` (int) and
+        ``share_quarantined`` (float, NaN without rows).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from asn_research import overview
+    >>> stored = pd.DataFrame({"wave": ["2024-1", "2024-1", "2024-2"]})
+    >>> overview.rows_per_wave(stored, {"2024-2": pd.DataFrame({"opd": ["dinkes"]})},
+    ...                        waves=["2024-1", "2024-2", "2025-1"])
+         wave  rows_read  rows_stored  rows_quarantined  share_quarantined
+    0  2024-1          2            2                 0                0.0
+    1  2024-2          2            1                 1                0.5
+    2  2025-1          0            0                 0                NaN
+    """
+    check_columns(frame, [wave], role="wave column")
+    stored = frame[wave].astype("string").value_counts()
+    out = pd.DataFrame({"wave": pd.array(list(waves), dtype="str")})
+    out["rows_stored"] = [int(stored.get(w, 0)) for w in waves]
+    out["rows_quarantined"] = [0 if quarantine.get(w) is None else len(quarantine[w])
+                               for w in waves]
+    out.insert(1, "rows_read", out["rows_stored"] + out["rows_quarantined"])
     out["share_quarantined"] = out["rows_quarantined"] / out["rows_read"].where(
         out["rows_read"] > 0)
     return out

@@ -19,9 +19,10 @@ from click.testing import CliRunner
 
 from asn_research import evidence, reporting
 from asn_research.cli import main
-from asn_research.errors import ConfigError
+from asn_research.errors import ConfigError, SyntheticDataWarning
 from asn_research.privacy import suppress_small_cells
 from asn_research.results import Estimate
+from asn_research.waves import load_waves
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -161,6 +162,46 @@ def test_per_opd_reports_on_the_same_kernels(demo_store, tmp_path):
         assert page.is_file() and "SYNTHETIC DATA" in page.read_text(encoding="utf-8")
         assert (res.out_dir / "opd" / opd / "evidence.json").is_file()
     assert 'href="opd/dinkes/index.html"' in (res.out_dir / "index.html").read_text()
+    # an OPD's findings are the OPD's: their own ids, its own counts, small ones suppressed
+    city = evidence.read_register(res.out_dir)
+    merit = demo_store_frame(demo_store, "merit")
+    for opd in ("dinkes", "bkpsdm"):
+        reg = evidence.read_register(res.out_dir / "opd" / opd)
+        assert not set(reg["id"]) & set(city["id"])
+        assert reg["estimand"].str.contains(rf"^data\.[a-z]+\.opd-{opd}\.").all()
+        stored = reg[reg["estimand"].str.startswith(f"data.responses.opd-{opd}.merit.")]
+        for row in stored.itertuples():
+            wave = row.estimand.rsplit(".", 1)[1]
+            n = int((merit.loc[merit["wave"] == wave, "opd"] == opd).sum())
+            if 0 < n < 10:
+                assert row.suppressed and pd.isna(row.estimate) and pd.isna(row.n), row.id
+            else:
+                assert not row.suppressed and row.estimate == n == row.n, row.id
+        assert reg.loc[reg["suppressed"], ["estimate", "ci_low", "n"]].isna().all().all()
+
+
+def demo_store_frame(demo, instrument):
+    with pytest.warns(SyntheticDataWarning):
+        return load_waves(instrument, store=demo.store).frame
+
+
+def test_opd_estimand_ids_and_the_opd_quarantine(demo_store):
+    assert reporting.opd_estimand("service.ikm.bapenda_pbb.2024-03", "bapenda") == (
+        "service.ikm.opd-bapenda.bapenda_pbb.2024-03")
+    with pytest.raises(ConfigError, match="not in the estimand catalogue"):
+        reporting.opd_estimand("data.nothing.x", "dinkes")
+    city = reporting.open_report("wave_overview", store=str(demo_store.store))
+    one = reporting.open_report("wave_overview", store=str(demo_store.store), opd="dinkes")
+    for inst in ("merit", "skm"):
+        whole, part = city.load_quarantine(inst), one.load_quarantine(inst)
+        assert list(whole) == list(part)
+        column = "opd" if inst == "merit" else "service_unit"
+        for w in whole:
+            assert len(part[w]) <= len(whole[w])
+            if inst == "merit":
+                assert (part[w]["opd"].astype(str).str.strip() == "dinkes").all()
+        assert sum(len(t) for t in part.values()) < sum(len(t) for t in whole.values())
+        assert column in next(iter(part.values())).columns
 
 
 # --------------------------------------------------------------------------- robustness
@@ -354,6 +395,26 @@ def test_csv_and_xlsx_never_carry_a_formula(tmp_path):
 
 
 # --------------------------------------------------------------------------- the register
+
+
+def test_small_counts_are_suppressed_like_small_estimates():
+    def count(n, estimate):
+        est = Estimate(estimate=estimate, se=None, ci_low=None, ci_high=None, p_value=None,
+                       n_obs=n, method="count")
+        return evidence.make_record("data.responses.merit.2024-1", est, edition="2026-1",
+                                    report="r")
+
+    small = count(4, 4)
+    assert small.suppressed and small.estimate is None and small.n is None
+    assert "4" not in small.statement_id + small.statement_en
+    for n in (0, 10, 250):  # a zero discloses nobody
+        rec = count(n, n)
+        assert not rec.suppressed and rec.estimate == n and rec.n == n
+    alpha = evidence.make_record(
+        "data.alpha.merit.appraisal_threat.2024-1",
+        Estimate(estimate=0.8, se=None, ci_low=0.7, ci_high=0.9, p_value=None, n_obs=7,
+                 method="alpha"), edition="2026-1", report="r")
+    assert alpha.suppressed and alpha.n is None and alpha.ci_low is None
 
 
 def test_statements_follow_the_design_strength():

@@ -14,7 +14,7 @@ Analysis modules never import this package; it imports them.
 """
 
 from .brief import headline_findings, write_brief_docx
-from .context import ReportContext, open_report, pemda_name, resolve_edition
+from .context import ReportContext, opd_estimand, open_report, pemda_name, resolve_edition
 from .html import export_html
 from .lab import lab_command, notebook_workdir
 from .params import (
@@ -41,6 +41,7 @@ __all__ = [
     "notebook_parameters",
     "notebook_workdir",
     "notebooks_dir",
+    "opd_estimand",
     "open_report",
     "pemda_name",
     "render_reports",

@@ -43,11 +43,11 @@ import pandas as pd
 from .. import __version__
 from .._validation import check_choice
 from ..errors import ConfigError, StoreError, SyntheticDataWarning
-from ..evidence import EvidenceRecord, format_number, make_record
+from ..evidence import EvidenceRecord, _labels, format_number, make_record
 from ..privacy import suppress_small_cells
 from .labels import column_label
 
-__all__ = ["ReportContext", "open_report", "pemda_name", "resolve_edition"]
+__all__ = ["ReportContext", "open_report", "opd_estimand", "pemda_name", "resolve_edition"]
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,23 @@ def pemda_name(lang: str = "id") -> str:
 
 
 @cache
+def opd_estimand(estimand: str, opd: str) -> str:
+    """The id of ``estimand`` measured in one OPD: ``opd-<code>`` right after its family.
+
+    An OPD report estimates the same things as the city report on fewer respondents; its
+    findings need ids of their own, so that a citation names one number.
+
+    Examples
+    --------
+    >>> opd_estimand("data.alpha.merit.appraisal_threat.2024-1", "dinkes")
+    'data.alpha.opd-dinkes.merit.appraisal_threat.2024-1'
+    """
+    from ..estimands import check_estimand
+
+    fam = check_estimand(estimand).family
+    return ".".join([fam, f"opd-{opd}", *estimand[len(fam) + 1:].split(".")]).rstrip(".")
+
+
 def _code_names(column: str, lang: str) -> dict[str, str]:
     """Codes of an agency or service-unit column → their names (from the lookups)."""
     from ..instruments import load_instrument
@@ -244,6 +261,7 @@ class ReportContext:
     _dirty: bool = field(default=False, repr=False)  # findings not yet written (_activate)
     _prefix: str = field(default="", repr=False)
     _digests: tuple[int, str] = field(default=(0, ""), repr=False)
+    _opd_name: str = field(default="", repr=False)
 
     # ------------------------------------------------------------------ data
     def load(self, instrument: str, *, scored: bool = True):
@@ -254,17 +272,10 @@ class ReportContext:
         -------
         WaveData
         """
-        data = _cached(("waves", instrument, self.edition, scored), self.store, instrument,
-                       lambda: self._load_waves(instrument, scored))
-        data = type(data)(instrument=data.instrument, frame=data.frame.copy(),
-                          sources=data.sources.copy(), synthetic=data.synthetic,
-                          store=data.store)
-        self.sources.append(data.sources)
-        if data.synthetic:
-            self.synthetic = True
-            self.banner()
-        if self.opd:
-            frame = data.frame
+        cached = _cached(("waves", instrument, self.edition, scored), self.store, instrument,
+                         lambda: self._load_waves(instrument, scored))
+        frame = cached.frame
+        if self.opd:  # the OPD's rows: a new frame, so the cached one stays as it is
             if "opd" in frame:
                 keep = frame["opd"] == self.opd
             elif "service_unit" in frame:
@@ -274,8 +285,15 @@ class ReportContext:
                 keep = pd.Series(True, index=frame.index)
             sub = frame.loc[keep.fillna(False).to_numpy()].reset_index(drop=True)
             sub.attrs.update(frame.attrs)
-            data = type(data)(instrument=data.instrument, frame=sub, sources=data.sources,
-                              synthetic=data.synthetic, store=data.store)
+        else:
+            sub = frame.copy()
+        data = type(cached)(instrument=cached.instrument, frame=sub,
+                            sources=cached.sources.copy(), synthetic=cached.synthetic,
+                            store=cached.store)
+        self.sources.append(data.sources)
+        if data.synthetic:
+            self.synthetic = True
+            self.banner()
         return data
 
     def _load_waves(self, instrument: str, scored: bool):
@@ -293,7 +311,9 @@ class ReportContext:
         """The quarantine table of every wave of ``instrument`` up to the edition
         (:func:`asn_research.waves.read_quarantine`), wave id → table, in calendar order.
 
-        Quarantined rows are the whole city's (a rejected row may lack a valid OPD).
+        In an OPD report, the rows that name this OPD (or, for SKM, one of its service
+        units) as written in the file; a rejected row whose OPD is missing or unknown is in
+        the city report only.
         """
         from ..waves import read_quarantine
 
@@ -302,7 +322,17 @@ class ReportContext:
                     for w in self._waves(instrument)}
 
         tables = _cached(("quarantine", instrument, self.edition), self.store, instrument, read)
-        return {w: t.copy() for w, t in tables.items()}
+        if not self.opd:
+            return {w: t.copy() for w, t in tables.items()}
+        units = {u for u, o in _unit_opd().items() if o == self.opd}
+        out = {}
+        for w, t in tables.items():  # a selection is a new table: the cached one stays
+            column, wanted = ("opd", {self.opd}) if "opd" in t else ("service_unit", units)
+            values = t[column].tolist() if column in t else []
+            rows = [i for i, v in enumerate(values) if isinstance(v, str) and v.strip() in wanted]
+            # few rows: most waves have none (an empty slice is 10 times cheaper than a take)
+            out[w] = t.iloc[rows].reset_index(drop=True) if rows else t.iloc[:0].copy()
+        return out
 
     def has(self, instrument: str) -> bool:
         """Whether the store holds any wave of ``instrument`` up to the edition."""
@@ -546,8 +576,15 @@ class ReportContext:
         text, or ``{"id": …, "en": …}`` for the two statements). The finding is suppressed
         when it rests on fewer than ``min_cell`` respondents. The record is kept in
         :attr:`records` (and :meth:`findings`); nothing is returned, so a cell that ends
-        with this call shows the statement once.
+        with this call shows the statement once. In an OPD report the estimand carries the
+        OPD (:func:`opd_estimand`), so its id never equals the city's.
         """
+        if self.opd:  # the OPD's finding, not the city's: its own id, named in statements
+            estimand = opd_estimand(estimand, self.opd)
+            if not self._opd_name:
+                self._opd_name = _code_names("opd", self.lang).get(self.opd, self.opd)
+            label = {k: ", ".join(x for x in (v, f"OPD {self._opd_name}") if x)
+                     for k, v in _labels(label).items()}
         rec = make_record(
             estimand, result, edition=self.edition, report=self.name, min_cell=self.min_cell,
             design=design, assumption_id=assumption_id, assumption_en=assumption_en,
