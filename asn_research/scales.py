@@ -141,7 +141,7 @@ def _column_codes(
                 column=column,
                 fix=fix_codes,
             ) from None
-    codes = values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    codes = values.to_numpy(dtype="float64", na_value=np.nan)  # numeric: NA and NaN → NaN
     bad = ~np.isnan(codes) & ((codes < minimum) | (codes > maximum))
     if bad.any():
         positions = np.flatnonzero(bad)

@@ -40,7 +40,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -713,7 +713,8 @@ def render_reports(
         exports.clear()
 
     workdir = Path(tempfile.mkdtemp(prefix="asn-kernels-"))
-    kernels: list[_Kernel] = []
+    kernels: list[Future[_Kernel]] = []  # each starts on its own; its worker waits for it
+    starter = ThreadPoolExecutor(max(1, n_jobs))
     exporter = ThreadPoolExecutor(1)
     exports: list = []
     registered: list[str] = []  # OPDs whose register is written
@@ -725,17 +726,8 @@ def render_reports(
         todo = [i for i in first if not cached(i)]
         need = max(1 if (todo or last) else 0, min(n_jobs, len(todo) or 1))
         if todo or last:
-            with ThreadPoolExecutor(need) as pool:
-                launching = [pool.submit(_new_kernel, workdir, env) for _ in range(need)]
-                _import_renderer()  # while the kernels import the stack
-                problems = []
-                for f in launching:  # keep every kernel that started, so all are shut down
-                    try:
-                        kernels.append(f.result())
-                    except Exception as exc:
-                        problems.append(exc)
-            if problems:
-                raise problems[0]
+            kernels = [starter.submit(_new_kernel, workdir, env) for _ in range(need)]
+            _import_renderer()  # while the kernels import the stack
         run_all(todo)
         deps = _findings_digest(findings_dir, final, first)
         for i in last:
@@ -746,8 +738,10 @@ def render_reports(
         _copy_cached_findings(last, findings_dir, final)
     finally:
         exporter.shutdown(wait=True)
-        for k in kernels:
-            k.shutdown()
+        starter.shutdown(wait=True)
+        for f in kernels:
+            if f.exception() is None:
+                f.result().shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
 
     items = sorted(items + kept, key=lambda i: (i.spec.last, i.spec.name, i.opd))
@@ -811,14 +805,21 @@ def _new_kernel(workdir: Path, env: Mapping[str, str]) -> _Kernel:
         _close_thread_loop()
 
 
-def _run_all(items: list[_Item], kernels: list[_Kernel], run) -> None:
+def _run_all(items: list[_Item], kernels: Sequence[Future[_Kernel]], run) -> None:
+    """Run ``items`` from one queue on the kernels: each worker begins as soon as its kernel
+    is up (the first reports need not wait for the last kernel to start). A kernel that
+    cannot start leaves the queue to the others; if none starts, its error is raised."""
     if not items:
         return
     q: queue.Queue[_Item] = queue.Queue()
     for i in items:
         q.put(i)
 
-    def worker(kernel: _Kernel) -> None:
+    def worker(started: Future[_Kernel]) -> None:
+        try:
+            kernel = started.result()
+        except Exception:
+            return
         try:
             while True:
                 try:
@@ -829,8 +830,12 @@ def _run_all(items: list[_Item], kernels: list[_Kernel], run) -> None:
         finally:
             _close_thread_loop()
 
-    with ThreadPoolExecutor(len(kernels)) as pool:
-        list(pool.map(worker, kernels[:max(1, min(len(kernels), len(items)))]))
+    use = list(kernels[:max(1, min(len(kernels), len(items)))])
+    with ThreadPoolExecutor(len(use)) as pool:
+        list(pool.map(worker, use))
+    if not q.empty():  # no kernel started
+        for f in kernels:
+            f.result()  # raises the first kernel's error
 
 
 def _findings_file(item: _Item, base: Path) -> Path:
