@@ -10,9 +10,9 @@ Tangerang Selatan waves with known ground truth), the analyses
 :mod:`~asn_research.training`, :mod:`~asn_research.dialogue`, :mod:`~asn_research.service`
 and :mod:`~asn_research.overview`, the estimand catalogue :mod:`~asn_research.estimands`,
 the evidence register :mod:`~asn_research.evidence` and report rendering
-:mod:`~asn_research.reporting`. The analysis and report modules are imported on first use
-(``asn_research.service`` works without an import statement), so the command line starts
-without loading the whole statistical stack.
+:mod:`~asn_research.reporting`. The analysis, report, simulation and XLSForm modules are
+imported on first use (``asn_research.service`` works without an import statement), so the
+command line and every report kernel start without loading what they do not use.
 """
 
 __version__ = "0.1.0"
@@ -24,13 +24,12 @@ from . import (  # noqa: E402  (the version must exist before submodules import 
     privacy,
     results,
     scales,
-    simulate,
     waves,
-    xlsform,
 )
 from .waves import WaveData, load_waves  # noqa: E402
 
-_LAZY = ("dialogue", "estimands", "evidence", "overview", "reporting", "service", "training")
+_LAZY = ("dialogue", "estimands", "evidence", "overview", "reporting", "service", "simulate",
+         "training", "xlsform")
 
 
 def __getattr__(name: str):

@@ -465,34 +465,41 @@ def write_register(records: Iterable[EvidenceRecord], folder: str | Path, *, edi
 
 def _write_xlsx(rows: Sequence[Mapping[str, Any]], path: Path, *, edition: str,
                 synthetic: bool) -> None:
+    """The register as a workbook (XlsxWriter: twice as fast as openpyxl, which mattered for
+    the 30 registers of ``--by opd``); every text is written as text, never a formula."""
     import datetime as dt
 
-    import openpyxl
-    from openpyxl.styles import Font, PatternFill
+    import xlsxwriter
 
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "evidence"
-    first = 1
-    if synthetic:
-        ws.cell(row=1, column=1, value="DATA SINTETIS / SYNTHETIC DATA — not real respondents")
-        ws.cell(row=1, column=1).font = Font(bold=True, color="FFFFFF")
-        ws.cell(row=1, column=1).fill = PatternFill("solid", fgColor="B00020")
-        first = 2
-    for j, name in enumerate(REGISTER_FIELDS, start=1):
-        ws.cell(row=first, column=j, value=name).font = Font(bold=True)
-    for i, r in enumerate(rows, start=first + 1):
-        for j, name in enumerate(REGISTER_FIELDS, start=1):
-            v = r[name]
-            cell = ws.cell(row=i, column=j, value=_safe_cell(v) if v is not None else None)
-            if isinstance(v, str):
-                cell.data_type = "s"  # never a formula
-    ws.freeze_panes = ws.cell(row=first + 1, column=1)
-    stamp = dt.datetime(2000, 1, 1)  # no clock in the register's files
-    wb.properties.created = wb.properties.modified = stamp
-    wb.properties.creator = "asn-research"
-    wb.properties.title = f"Evidence register, edition {edition}"
-    wb.save(path)
+    options = {"strings_to_formulas": False, "strings_to_urls": False,
+               "strings_to_numbers": False}
+    with xlsxwriter.Workbook(str(path), options) as wb:
+        stamp = dt.datetime(2000, 1, 1)  # no clock in the register's files
+        wb.set_properties({"title": f"Evidence register, edition {edition}",
+                           "author": "asn-research", "created": stamp})
+        ws = wb.add_worksheet("evidence")
+        first = 0
+        if synthetic:
+            banner = wb.add_format({"bold": True, "font_color": "#FFFFFF",
+                                    "bg_color": "#B00020"})
+            ws.write_string(0, 0, "DATA SINTETIS / SYNTHETIC DATA — not real respondents",
+                            banner)
+            first = 1
+        bold = wb.add_format({"bold": True})
+        for j, name in enumerate(REGISTER_FIELDS):
+            ws.write_string(first, j, name, bold)
+        for i, r in enumerate(rows, start=first + 1):
+            for j, name in enumerate(REGISTER_FIELDS):
+                v = r[name]
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    ws.write_string(i, j, _safe_cell(v))
+                elif isinstance(v, bool):
+                    ws.write_boolean(i, j, v)
+                else:
+                    ws.write_number(i, j, v)
+        ws.freeze_panes(first + 1, 0)
 
 
 def read_register(path: str | Path) -> pd.DataFrame:

@@ -332,6 +332,12 @@ def test_a_kernel_reads_the_same_waves_once_while_the_store_is_unchanged(demo_st
     assert set(b.frame["opd"]) == {"dinkes"}
     assert a.waves == c.waves == ["2024-1", "2024-2", "2025-1"]
     assert list(first.load_quarantine("merit")) == ["2024-1", "2024-2", "2025-1"]
+    q = first.load_quarantine("merit")["2024-1"]
+    reason = q.loc[0, "reasons"]
+    q.loc[0, "reasons"] = "changed by a notebook"
+    a.sources.loc[0, "rows_stored"] = -1
+    assert first.load_quarantine("merit")["2024-1"].loc[0, "reasons"] == reason
+    assert (first.load("merit").sources["rows_stored"] > 0).all()
     waves_api.remove_wave("merit", "2024-1", store=store)  # the store changed: read again
     d = reporting.open_report("w", store=str(store), edition="2025-1").load("merit")
     assert len(reads) == 2 and d.waves == ["2024-2", "2025-1"]
@@ -392,6 +398,28 @@ def test_csv_and_xlsx_never_carry_a_formula(tmp_path):
     ws = openpyxl.load_workbook(paths["xlsx"]).active
     values = [c.value for row in ws.iter_rows() for c in row]
     assert "'=HYPERLINK(\"http://x\",\"click\")" in values
+    assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row)
+
+
+def test_the_xlsx_register_holds_the_json_register(tmp_path):
+    import openpyxl
+
+    est = Estimate(estimate=-0.25, se=0.05, ci_low=-0.35, ci_high=-0.15, p_value=1e-5,
+                   n_obs=400, method="m")
+    small = Estimate(estimate=0.8, se=None, ci_low=None, ci_high=None, p_value=None, n_obs=4,
+                     method="alpha")
+    recs = [evidence.make_record("dialogue.att.resistance", est, edition="2026-1",
+                                 report="d", headline=True),
+            evidence.make_record("data.alpha.merit.appraisal_threat.2024-1", small,
+                                 edition="2026-1", report="w")]
+    paths = evidence.write_register(recs, tmp_path, edition="2026-1", synthetic=True)
+    rows = list(openpyxl.load_workbook(paths["xlsx"]).active.iter_rows(values_only=True))
+    assert "SYNTHETIC" in rows[0][0]
+    assert list(rows[1]) == list(evidence.REGISTER_FIELDS)
+    doc = json.loads(paths["json"].read_text(encoding="utf-8"))["records"]
+    assert [dict(zip(rows[1], r, strict=True)) for r in rows[2:]] == doc
+    again = evidence.write_register(recs, tmp_path / "again", edition="2026-1", synthetic=True)
+    assert again["xlsx"].read_bytes() == paths["xlsx"].read_bytes()  # no clock inside
 
 
 # --------------------------------------------------------------------------- the register

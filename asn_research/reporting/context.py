@@ -165,16 +165,19 @@ def _store_state(store: Path, instrument: str) -> str:
     return h.hexdigest()
 
 
-def _cached(key: tuple, store: Path, instrument: str, read: Callable[[], Any]) -> Any:
+def _cached(key: tuple, store: Path, instrument: str, read: Callable[[], Any], *,
+            state: str | None = None) -> Any:
     """``read()``, or what it gave before in this process for the same store state.
 
     A kernel renders report after report (and ``--by opd`` the same report for every
     OPD): each of them reads the same waves, so they are read (and their checksums
-    verified) once per kernel while the store is unchanged. Callers copy what they hand
-    out, so a notebook cannot change what the next one reads.
+    verified) once per kernel while the store is unchanged. Callers hand out new objects
+    on the cached data (``copy(deep=False)``, a selection): under pandas' copy-on-write a
+    notebook that changes them changes its own copy, never what the next one reads.
     """
     full = (str(store.resolve()), *key)
-    state = _store_state(store, instrument)
+    if state is None:
+        state = _store_state(store, instrument)
     hit = _CACHE.get(full)
     if hit is not None and hit[0] == state:
         return hit[1]
@@ -262,6 +265,8 @@ class ReportContext:
     _prefix: str = field(default="", repr=False)
     _digests: tuple[int, str] = field(default=(0, ""), repr=False)
     _opd_name: str = field(default="", repr=False)
+    _states: dict[str, str] = field(default_factory=dict, repr=False)  # store state, per
+    # instrument, as this report first saw it
 
     # ------------------------------------------------------------------ data
     def load(self, instrument: str, *, scored: bool = True):
@@ -272,8 +277,8 @@ class ReportContext:
         -------
         WaveData
         """
-        cached = _cached(("waves", instrument, self.edition, scored), self.store, instrument,
-                         lambda: self._load_waves(instrument, scored))
+        cached = self._cached(("waves", instrument, self.edition, scored), instrument,
+                              lambda: self._load_waves(instrument, scored))
         frame = cached.frame
         if self.opd:  # the OPD's rows: a new frame, so the cached one stays as it is
             if "opd" in frame:
@@ -285,16 +290,24 @@ class ReportContext:
                 keep = pd.Series(True, index=frame.index)
             sub = frame.loc[keep.fillna(False).to_numpy()].reset_index(drop=True)
             sub.attrs.update(frame.attrs)
-        else:
-            sub = frame.copy()
+        else:  # a new object on the same data: with pandas' copy-on-write, whatever the
+            sub = frame.copy(deep=False)  # notebook changes is copied then, not the cache
         data = type(cached)(instrument=cached.instrument, frame=sub,
-                            sources=cached.sources.copy(), synthetic=cached.synthetic,
-                            store=cached.store)
+                            sources=cached.sources.copy(deep=False),
+                            synthetic=cached.synthetic, store=cached.store)
         self.sources.append(data.sources)
         if data.synthetic:
             self.synthetic = True
             self.banner()
         return data
+
+    def _cached(self, key: tuple, instrument: str, read: Callable[[], Any]) -> Any:
+        """:func:`_cached`, the store's state checked once per report and instrument (a
+        report that loads the waves and the quarantine of an instrument checks once)."""
+        state = self._states.get(instrument)
+        if state is None:
+            state = self._states[instrument] = _store_state(self.store, instrument)
+        return _cached(key, self.store, instrument, read, state=state)
 
     def _load_waves(self, instrument: str, scored: bool):
         from ..waves import load_waves
@@ -321,17 +334,29 @@ class ReportContext:
             return {w: read_quarantine(instrument, w, store=self.store)
                     for w in self._waves(instrument)}
 
-        tables = _cached(("quarantine", instrument, self.edition), self.store, instrument, read)
+        def read_with_keys() -> tuple[dict[str, pd.DataFrame], dict[str, tuple]]:
+            tables = read()
+            keys = {}  # per wave: each row's OPD (or service unit) as written, no rows
+            for w, t in tables.items():
+                column = "opd" if "opd" in t else "service_unit"
+                keys[w] = (column, [v.strip() if isinstance(v, str) else "" for v in
+                                    t[column].tolist()] if column in t else [""] * len(t),
+                           t.iloc[:0])
+            return tables, keys
+
+        tables, keys = self._cached(("quarantine", instrument, self.edition), instrument,
+                                    read_with_keys)
+        # new objects on the cached data (copy-on-write keeps the cache as it was)
         if not self.opd:
-            return {w: t.copy() for w, t in tables.items()}
-        units = {u for u, o in _unit_opd().items() if o == self.opd}
+            return {w: t.copy(deep=False) for w, t in tables.items()}
+        wanted = {"opd": {self.opd},
+                  "service_unit": {u for u, o in _unit_opd().items() if o == self.opd}}
         out = {}
-        for w, t in tables.items():  # a selection is a new table: the cached one stays
-            column, wanted = ("opd", {self.opd}) if "opd" in t else ("service_unit", units)
-            values = t[column].tolist() if column in t else []
-            rows = [i for i, v in enumerate(values) if isinstance(v, str) and v.strip() in wanted]
-            # few rows: most waves have none (an empty slice is 10 times cheaper than a take)
-            out[w] = t.iloc[rows].reset_index(drop=True) if rows else t.iloc[:0].copy()
+        for w, t in tables.items():
+            column, values, empty = keys[w]
+            rows = [i for i, v in enumerate(values) if v in wanted[column]]
+            out[w] = (t.iloc[rows].reset_index(drop=True) if rows
+                      else empty.copy(deep=False))  # most waves have no row of the OPD
         return out
 
     def has(self, instrument: str) -> bool:

@@ -56,19 +56,21 @@ log = logging.getLogger(__name__)
 
 # Imported once when a kernel starts (what every report uses), then frozen out of the
 # garbage collector's sight: a full collection over the scientific stack's ~250 000
-# objects took 0.1 s, and IPython's %reset runs several of them.
+# objects took 0.1 s, and IPython's %reset runs several of them. pyplot (half a second) is
+# left to the first report that draws.
 _WARM = (
-    "import gc as _gc, matplotlib.pyplot as _p, asn_research.reporting as _r\n"
+    "import gc as _gc, matplotlib as _m, asn_research.reporting as _r\n"
     "_gc.collect(); _gc.freeze()\n"
-    "del _gc, _p, _r\n"
+    "del _gc, _m, _r\n"
 )
 # Between two reports on one kernel: a clean namespace, figures, styles and warning filters;
 # what the last report imported is frozen too.
 _RESET = (
     "get_ipython().run_line_magic('reset', '-f')\n"
-    "import gc as _gc, warnings as _w, matplotlib as _m, matplotlib.pyplot as _p\n"
-    "_p.close('all'); _m.rcdefaults(); _w.resetwarnings(); _gc.collect(); _gc.freeze()\n"
-    "del _gc, _w, _m, _p\n"
+    "import gc as _gc, sys as _s, warnings as _w, matplotlib as _m\n"
+    "if 'matplotlib.pyplot' in _s.modules: _s.modules['matplotlib.pyplot'].close('all')\n"
+    "_m.rcdefaults(); _w.resetwarnings(); _gc.collect(); _gc.freeze()\n"
+    "del _gc, _s, _w, _m\n"
 )
 _CACHE_FILE = ".render-cache.json"
 _FINDINGS = ".findings"
