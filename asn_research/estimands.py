@@ -18,7 +18,9 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .errors import ConfigError
 
@@ -427,6 +429,7 @@ FAMILIES: tuple[EstimandFamily, ...] = (
 
 
 _FAMILY_BY_ID = {f.family: f for f in FAMILIES}
+_ID = re.compile(r"[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+")
 
 
 def family_of(estimand_id: str) -> str:
@@ -437,12 +440,18 @@ def family_of(estimand_id: str) -> str:
     KeyError
         If no family matches.
     """
+    best = _family_of(estimand_id)
+    if not best:
+        raise KeyError(estimand_id)
+    return best
+
+
+@lru_cache(maxsize=8192)  # a report records hundreds of ids of a few families
+def _family_of(estimand_id: str) -> str:
     best = ""
     for fam in _FAMILY_BY_ID:
         if (estimand_id == fam or estimand_id.startswith(fam + ".")) and len(fam) > len(best):
             best = fam
-    if not best:
-        raise KeyError(estimand_id)
     return best
 
 
@@ -460,10 +469,8 @@ def check_estimand(estimand_id: str) -> EstimandFamily:
     'training.l2.gain_mean'
     """
     import difflib
-    import re
 
-    if not isinstance(estimand_id, str) or not re.fullmatch(r"[a-z][a-z0-9_]*(\.[A-Za-z0-9_-]+)+",
-                                                             estimand_id):
+    if not isinstance(estimand_id, str) or not _ID.fullmatch(estimand_id):
         raise ConfigError(f"an estimand id is dotted and lower-case, starting with its domain "
                           f"(e.g. dialogue.att.resistance); got {estimand_id!r}")
     try:

@@ -460,7 +460,8 @@ def suppress_small_cells(
     small = ((counts > 0) & (counts < min_cell)).fillna(False).to_numpy(dtype=bool)
     if lines:
         small = _complementary(table, counts, small, lines)
-    out = table.copy()
+    out = table.copy(deep=False)  # columns are replaced, never changed in place
+    hide = bool(small.any())
     for column in [count, *[c for c in value_columns if c != count]]:
         series = out[column]
         if pd.api.types.is_integer_dtype(series.dtype) and not isinstance(
@@ -469,7 +470,7 @@ def suppress_small_cells(
             series = series.astype("Int64")
         elif pd.api.types.is_bool_dtype(series.dtype):
             series = series.astype("boolean")
-        out[column] = series.mask(small)
+        out[column] = series.mask(small) if hide else series
     previous = out["suppressed"] if "suppressed" in out.columns else None
     flag = pd.Series(small, index=out.index)
     if previous is not None and pd.api.types.is_bool_dtype(previous.dtype):

@@ -376,17 +376,15 @@ class ReportContext:
         return sort_waves(waves, cal)
 
     # ------------------------------------------------------------------ display
-    def _display(self, obj: Any) -> None:
+    def _html(self, text: str) -> None:
+        """Show HTML in the notebook (nothing outside IPython: a script has no page)."""
         try:
+            from IPython import get_ipython
             from IPython.display import display
         except ImportError:  # pragma: no cover - IPython comes with the kernel
             return
-        display(obj)
-
-    def _html(self, text: str) -> None:
-        from IPython.display import HTML
-
-        self._display(HTML(text))
+        if get_ipython() is not None:
+            display({"text/html": text}, raw=True)  # as is: no formatter needs to run
 
     def banner(self) -> None:
         """Show the synthetic-data banner (once per report)."""

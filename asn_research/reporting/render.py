@@ -245,7 +245,10 @@ class _Kernel:
         self._start()
 
     def _start(self) -> None:
-        self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        # no input history: the report code would go to the user's IPython history
+        # database, which two kernels then write at once
+        self.km.start_kernel(extra_arguments=["--IPKernelApp.log_level=ERROR",
+                                              "--HistoryManager.enabled=False"],
                              cwd=str(self.workdir), env=self.env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self._connect()
