@@ -202,6 +202,9 @@ def test_opd_estimand_ids_and_the_opd_quarantine(demo_store):
                 assert (part[w]["opd"].astype(str).str.strip() == "dinkes").all()
         assert sum(len(t) for t in part.values()) < sum(len(t) for t in whole.values())
         assert column in next(iter(part.values())).columns
+    # an OPD without a service unit has no SKM part: its report leaves SKM out
+    assert city.has("skm") and one.has("merit") and not one.has("skm")
+    assert reporting.open_report("x", store=str(demo_store.store), opd="bapenda").has("skm")
 
 
 # --------------------------------------------------------------------------- robustness

@@ -38,6 +38,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -281,14 +282,7 @@ class ReportContext:
                               lambda: self._load_waves(instrument, scored))
         frame = cached.frame
         if self.opd:  # the OPD's rows: a new frame, so the cached one stays as it is
-            if "opd" in frame:
-                keep = frame["opd"] == self.opd
-            elif "service_unit" in frame:
-                units = {u for u, o in _unit_opd().items() if o == self.opd}
-                keep = frame["service_unit"].isin(units)
-            else:
-                keep = pd.Series(True, index=frame.index)
-            sub = frame.loc[keep.fillna(False).to_numpy()].reset_index(drop=True)
+            sub = frame.loc[self._opd_rows(frame)].reset_index(drop=True)
             sub.attrs.update(frame.attrs)
         else:  # a new object on the same data: with pandas' copy-on-write, whatever the
             sub = frame.copy(deep=False)  # notebook changes is copied then, not the cache
@@ -359,9 +353,27 @@ class ReportContext:
                       else empty.copy(deep=False))  # most waves have no row of the OPD
         return out
 
+    def _opd_rows(self, frame: pd.DataFrame) -> np.ndarray:
+        """Which rows of a stored table are the OPD's (SKM: one of its service units)."""
+        if "opd" in frame:
+            keep = frame["opd"] == self.opd
+        elif "service_unit" in frame:
+            units = {u for u, o in _unit_opd().items() if o == self.opd}
+            keep = frame["service_unit"].isin(units)
+        else:
+            keep = pd.Series(True, index=frame.index)
+        return keep.fillna(False).to_numpy(dtype=bool)
+
     def has(self, instrument: str) -> bool:
-        """Whether the store holds any wave of ``instrument`` up to the edition."""
-        return bool(self._waves(instrument))
+        """Whether the report has data of ``instrument``: a stored wave up to the edition
+        and, in an OPD report, a row of that OPD (for SKM, of one of its service units)."""
+        if not self._waves(instrument):
+            return False
+        if not self.opd:
+            return True
+        cached = self._cached(("waves", instrument, self.edition, True), instrument,
+                              lambda: self._load_waves(instrument, True))
+        return bool(self._opd_rows(cached.frame).any())
 
     def _waves(self, instrument: str) -> list[str]:
         """The current waves of ``instrument`` up to the edition, in calendar order."""
