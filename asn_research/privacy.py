@@ -441,11 +441,11 @@ def suppress_small_cells(
     if value_columns is None:
         value_columns = [
             c
-            for c in table.columns
+            for c, dtype in table.dtypes.items()
             if c != count
             and c != "suppressed"
-            and pd.api.types.is_numeric_dtype(table[c].dtype)
-            and not pd.api.types.is_bool_dtype(table[c].dtype)
+            and pd.api.types.is_numeric_dtype(dtype)
+            and not pd.api.types.is_bool_dtype(dtype)
         ]
     else:
         value_columns = list(value_columns)

@@ -169,8 +169,12 @@ def _item_matrix(
     minimum: int,
     maximum: int,
     scale: str | None = None,
+    codes_of: dict[tuple[str, int, int], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Return the (n, k) float64 matrix of reverse-keyed codes; NaN = unanswered."""
+    """Return the (n, k) float64 matrix of reverse-keyed codes; NaN = unanswered.
+
+    ``codes_of`` keeps each column's checked codes for the next scale that shares the item
+    (a composite and its subscales), so a column is read and checked once."""
     if not isinstance(data, pd.DataFrame):
         raise ConfigError(f"data must be a pandas DataFrame; got {type(data).__name__}")
     missing = [i for i in items if i not in data.columns]
@@ -191,7 +195,12 @@ def _item_matrix(
                 column=item,
                 fix="give every column a unique name",
             )
-        codes = _column_codes(col, column=item, minimum=minimum, maximum=maximum)
+        key = (item, minimum, maximum)
+        codes = None if codes_of is None else codes_of.get(key)
+        if codes is None:
+            codes = _column_codes(col, column=item, minimum=minimum, maximum=maximum)
+            if codes_of is not None:
+                codes_of[key] = codes
         out[:, j] = (minimum + maximum) - codes if item in reverse else codes
     return out
 
@@ -1179,10 +1188,12 @@ def _scale_results(
     keys, positions = _groups(data, by)
     out: list[tuple[int, Scale, ReliabilityResult | _Refusal]] = []
     matrices = {}
+    codes_of: dict[tuple[str, int, int], np.ndarray] = {}
     for sc in chosen:
         minimum, maximum = _scale_bounds(instrument, sc)
         matrices[sc.name] = _item_matrix(
-            data, sc.items, sc.reverse, minimum=minimum, maximum=maximum, scale=sc.name
+            data, sc.items, sc.reverse, minimum=minimum, maximum=maximum, scale=sc.name,
+            codes_of=codes_of,
         )
     for g, pos in enumerate(positions):
         for sc in chosen:

@@ -426,10 +426,10 @@ class ReportContext:
             return table
         if value_columns is None:  # every numeric column but the keys of the lines
             keys = {c for g in (lines or []) for c in ([g] if isinstance(g, str) else g)}
-            value_columns = [c for c in table.columns if c not in keys and c != count
-                             and c != "suppressed"
-                             and pd.api.types.is_numeric_dtype(table[c].dtype)
-                             and not pd.api.types.is_bool_dtype(table[c].dtype)]
+            value_columns = [c for c, dtype in table.dtypes.items() if c not in keys
+                             and c != count and c != "suppressed"
+                             and pd.api.types.is_numeric_dtype(dtype)
+                             and not pd.api.types.is_bool_dtype(dtype)]
         return suppress_small_cells(table, count=count, min_cell=self.min_cell, lines=lines,
                                     value_columns=value_columns)
 
@@ -442,7 +442,8 @@ class ReportContext:
         """Show a table: small cells suppressed, numbers formatted, every text escaped.
 
         It returns nothing, so a cell that ends with it shows the table once;
-        :meth:`suppress` gives the suppressed table itself.
+        :meth:`suppress` gives the suppressed table itself. A table whose every row is
+        suppressed is shown as one line saying so.
 
         Parameters
         ----------
@@ -471,6 +472,14 @@ class ReportContext:
 
         """
         shown = self.suppress(table, count=count, lines=lines, value_columns=value_columns)
+        if len(shown) and "suppressed" in shown and bool(shown["suppressed"].all()):
+            # a table of daggers tells nothing: one line says why there is no table
+            why = (f"tidak ditampilkan: setiap sel berasal dari kurang dari {self.min_cell} "
+                   "responden" if self.lang == "id" else
+                   f"not shown: every cell comes from fewer than {self.min_cell} respondents")
+            self._html(f'<p class="asn-note"><b>{html.escape(caption)}</b> '
+                       f"{html.escape(why)}</p>")
+            return
         if wide is not None:
             self._html(self.cross_table_html(shown, *wide, caption=caption, labels=labels))
             return
