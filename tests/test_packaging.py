@@ -118,12 +118,11 @@ def test_the_wheel_is_pure_and_works_outside_the_repository(tmp_path):
     import importlib.util
     import json
     import os
+    import shutil
     import subprocess
     import sys
     import sysconfig
     import zipfile
-
-    import shutil
 
     # build from a copy: setuptools writes build/ and *.egg-info into the source tree
     src = tmp_path / "src"

@@ -19,10 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asn_research import privacy
 from asn_research.errors import ConfigError, InputError, PrivacyError
 from asn_research.privacy import PseudonymKey, load_key, pseudonymize, suppress_small_cells
 
