@@ -77,7 +77,6 @@ def pemda_name(lang: str = "id") -> str:
     return str(name.get(lang) or name.get("id") or "Pemerintah Daerah")
 
 
-@cache
 def opd_estimand(estimand: str, opd: str) -> str:
     """The id of ``estimand`` measured in one OPD: ``opd-<code>`` right after its family.
 
@@ -95,6 +94,7 @@ def opd_estimand(estimand: str, opd: str) -> str:
     return ".".join([fam, f"opd-{opd}", *estimand[len(fam) + 1:].split(".")]).rstrip(".")
 
 
+@cache
 def _code_names(column: str, lang: str) -> dict[str, str]:
     """Codes of an agency or service-unit column → their names (from the lookups)."""
     from ..instruments import load_instrument
@@ -265,7 +265,6 @@ class ReportContext:
     _dirty: bool = field(default=False, repr=False)  # findings not yet written (_activate)
     _prefix: str = field(default="", repr=False)
     _digests: tuple[int, str] = field(default=(0, ""), repr=False)
-    _opd_name: str = field(default="", repr=False)
     _states: dict[str, str] = field(default_factory=dict, repr=False)  # store state, per
     # instrument, as this report first saw it
 
@@ -343,8 +342,7 @@ class ReportContext:
         # new objects on the cached data (copy-on-write keeps the cache as it was)
         if not self.opd:
             return {w: t.copy(deep=False) for w, t in tables.items()}
-        wanted = {"opd": {self.opd},
-                  "service_unit": {u for u, o in _unit_opd().items() if o == self.opd}}
+        wanted = {"opd": {self.opd}, "service_unit": self._opd_units()}
         out = {}
         for w, t in tables.items():
             column, values, empty = keys[w]
@@ -353,13 +351,16 @@ class ReportContext:
                       else empty.copy(deep=False))  # most waves have no row of the OPD
         return out
 
+    def _opd_units(self) -> set[str]:
+        """The service units of the report's OPD (from the lookups)."""
+        return {u for u, o in _unit_opd().items() if o == self.opd}
+
     def _opd_rows(self, frame: pd.DataFrame) -> np.ndarray:
         """Which rows of a stored table are the OPD's (SKM: one of its service units)."""
         if "opd" in frame:
             keep = frame["opd"] == self.opd
         elif "service_unit" in frame:
-            units = {u for u, o in _unit_opd().items() if o == self.opd}
-            keep = frame["service_unit"].isin(units)
+            keep = frame["service_unit"].isin(self._opd_units())
         else:
             keep = pd.Series(True, index=frame.index)
         return keep.fillna(False).to_numpy(dtype=bool)
@@ -504,7 +505,6 @@ class ReportContext:
         values = view[cols].values  # the rows iterrows would give, without a Series each
         places = {c: decimals.get(c, 2) if isinstance(decimals, Mapping) else decimals
                   for c in cols}
-        names: dict[str, dict[str, str]] = {}  # code → name, per column shown
         for i, row in enumerate(values):
             cells = []
             for c, v in zip(cols, row, strict=True):
@@ -523,9 +523,7 @@ class ReportContext:
                 elif isinstance(v, pd.Timestamp):
                     text = v.strftime("%Y-%m-%d")
                 else:
-                    if c not in names:
-                        names[c] = _code_names(c, self.lang)
-                    text = names[c].get(str(v), str(v))
+                    text = _code_names(c, self.lang).get(str(v), str(v))
                 cells.append(f"<td>{html.escape(text)}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
         notes = []
@@ -625,9 +623,8 @@ class ReportContext:
         """
         if self.opd:  # the OPD's finding, not the city's: its own id, named in statements
             estimand = opd_estimand(estimand, self.opd)
-            if not self._opd_name:
-                self._opd_name = _code_names("opd", self.lang).get(self.opd, self.opd)
-            label = {k: ", ".join(x for x in (v, f"OPD {self._opd_name}") if x)
+            name = _code_names("opd", self.lang).get(self.opd, self.opd)
+            label = {k: ", ".join(x for x in (v, f"OPD {name}") if x)
                      for k, v in _labels(label).items()}
         rec = make_record(
             estimand, result, edition=self.edition, report=self.name, min_cell=self.min_cell,
