@@ -264,6 +264,8 @@ def test_a_hand_run_notebook_is_checked_like_a_rendered_one(demo_store):
         reporting.open_report("x", store=str(demo_store.store), lang="ind")
     with pytest.raises(ConfigError, match="min_cell"):
         reporting.open_report("x", store=str(demo_store.store), min_cell=0)
+    with pytest.raises(ConfigError, match="add --by opd"):
+        reporting.render_reports(store=demo_store.store, opds=["dinkes"])
     with pytest.raises(ConfigError, match="opd must be one of"):
         reporting.open_report("x", store=str(demo_store.store), opd="dinas_x")
     with pytest.raises(ConfigError, match="calendar"):

@@ -508,6 +508,8 @@ def render_reports(
         raise ConfigError(f"lang must be one of: 'id', 'en'; got {lang!r}")
     if by not in (None, "opd"):
         raise ConfigError(f"by must be 'opd' or left out; got {by!r}")
+    if opds and by != "opd":  # else the OPD codes would be ignored without a word
+        raise ConfigError("OPD codes (--opd) choose OPD reports: add --by opd (by='opd')")
     store_dir = Path(store) if store is not None else default_store()
     if not (store_dir / "manifest.json").is_file():
         raise StoreError(f"there is no store at {store_dir}; give --store or set "
