@@ -472,7 +472,7 @@ def _write_xlsx(rows: Sequence[Mapping[str, Any]], path: Path, *, edition: str,
     import xlsxwriter
 
     options = {"strings_to_formulas": False, "strings_to_urls": False,
-               "strings_to_numbers": False}
+               "strings_to_numbers": False, "in_memory": True}  # no temporary files
     with xlsxwriter.Workbook(str(path), options) as wb:
         stamp = dt.datetime(2000, 1, 1)  # no clock in the register's files
         wb.set_properties({"title": f"Evidence register, edition {edition}",

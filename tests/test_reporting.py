@@ -13,6 +13,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -42,6 +43,9 @@ def test_every_output_exists(rendered):
     for spec in reporting.discover_notebooks():
         assert (out / f"{spec.name}.id.html").is_file(), spec.name
         assert (out / "notebooks" / f"{spec.name}.ipynb").is_file(), spec.name
+    # the page export trusts papermill's validation of the executed notebook
+    for nb in (out / "notebooks").glob("*.ipynb"):
+        nbformat.validate(nbformat.read(nb, as_version=nbformat.NO_CONVERT))
     index = (out / "index.html").read_text(encoding="utf-8")
     for spec in reporting.discover_notebooks():
         assert f'href="{spec.name}.id.html"' in index

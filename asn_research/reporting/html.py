@@ -121,6 +121,16 @@ def _report_exporter_class():
                 notebook_metadata=self._nb_metadata, parent=self, resources=resources))
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
+        def _preprocess(self, nb, resources):
+            # nbconvert deep-copies the notebook and validates it after each of its twelve
+            # preprocessors, the disabled ones too (40 % of a page's export). The notebook
+            # here is the export's own, read from the file papermill validated on writing
+            # (tests validate every rendered notebook), so the enabled ones run on it as is.
+            for preprocessor in self._preprocessors:
+                if getattr(preprocessor, "enabled", True):
+                    nb, resources = preprocessor(nb, resources)
+            return nb, resources
+
     return ReportExporter
 
 
