@@ -83,6 +83,19 @@ def test_the_code_is_hidden_and_every_page_is_marked_synthetic(rendered):
     assert all(line.endswith("True") for line in csv_text.splitlines()[1:] if line)
 
 
+def test_warnings_stay_in_the_notebook_not_on_the_page(tmp_path):
+    from asn_research.reporting.html import export_html
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("stream", name="stderr", text="reliability: Heywood case\n"),
+        nbformat.v4.new_output("display_data", data={"text/html": "<p>the table</p>"})])])
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    page = export_html(tmp_path / "n.ipynb", tmp_path / "n.html", lang="id", synthetic=False,
+                       title="t").read_text(encoding="utf-8")
+    assert "<p>the table</p>" in page and "Heywood" not in page
+    assert "Heywood" in (tmp_path / "n.ipynb").read_text()  # the analyst still has it
+
+
 def test_every_finding_has_every_field(rendered):
     reg = evidence.read_register(rendered.out_dir)
     assert len(reg) == rendered.n_findings > 50

@@ -4,7 +4,9 @@ The page has no network asset of any kind (the JupyterLab template's require.js,
 and mermaid blocks are left out; figures are embedded as PNG; CSS is inline), the code is
 hidden, only the narration of the report language is kept (markdown cells tagged
 ``lang-id`` or ``lang-en``), and a synthetic-data banner stands at the top and bottom of
-every page — also when printed — whenever any input is synthetic.
+every page — also when printed — whenever any input is synthetic. Warnings and log lines
+(a cell's standard error) are for the analyst: they stay in the executed notebook, not on
+the page a drafter reads.
 """
 
 from __future__ import annotations
@@ -70,6 +72,10 @@ def export_html(notebook: str | Path, out: str | Path, *, lang: str, synthetic: 
     nb = (JSONReader().to_notebook(doc) if doc.get("nbformat") == 4
           else nbformat.reads(text, as_version=4))
     nb.cells = [c for c in nb.cells if _keep(c, lang)]
+    for c in nb.cells:
+        if c.get("outputs"):
+            c.outputs = [o for o in c.outputs
+                         if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     nb.metadata["title"] = title
     resources = {"asn": {"synthetic": synthetic, "banner": BANNER[lang], "title": title,
                          "subtitle": subtitle, "footer": footer,
