@@ -432,7 +432,8 @@ def suppress_small_cells(
             column=count,
             fix="pass the column holding the number of respondents per cell",
         )
-    if bool((counts < 0).any()):
+    values = counts.to_numpy(dtype="float64", na_value=np.nan)
+    if bool((values < 0).any()):  # a missing count compares False
         raise InputError(
             f"the count column {count!r} has negative values",
             column=count,
@@ -457,25 +458,32 @@ def suppress_small_cells(
                 fix=f"choose among: {', '.join(map(str, table.columns))}",
             )
 
-    small = ((counts > 0) & (counts < min_cell)).fillna(False).to_numpy(dtype=bool)
+    small = (values > 0) & (values < min_cell)  # a missing count is left alone
     if lines:
-        small = _complementary(table, counts, small, lines)
-    out = table.copy(deep=False)  # columns are replaced, never changed in place
+        small = _complementary(table, values, small, lines)
     hide = bool(small.any())
+    replaced = {}
     for column in [count, *[c for c in value_columns if c != count]]:
-        series = out[column]
+        series = table[column]
+        # integer and bool columns become nullable whether or not a cell is blanked, so
+        # the table's dtypes never tell that something was suppressed
         if pd.api.types.is_integer_dtype(series.dtype) and not isinstance(
             series.dtype, pd.api.extensions.ExtensionDtype
         ):
             series = series.astype("Int64")
         elif pd.api.types.is_bool_dtype(series.dtype):
             series = series.astype("boolean")
-        out[column] = series.mask(small) if hide else series
+        elif not hide:
+            continue
+        replaced[column] = _blanked(series, small) if hide else series
+    out = table.copy(deep=False)  # columns are replaced, never changed in place
+    for column, series in replaced.items():
+        out[column] = series
+    flag = small
     previous = out["suppressed"] if "suppressed" in out.columns else None
-    flag = pd.Series(small, index=out.index)
     if previous is not None and pd.api.types.is_bool_dtype(previous.dtype):
-        flag = flag | previous.fillna(False).astype(bool)
-    out["suppressed"] = flag.to_numpy(dtype=bool)
+        flag = flag | previous.fillna(False).to_numpy(dtype=bool)
+    out["suppressed"] = flag
     n_small = int(small.sum())
     if n_small:
         log.info(
@@ -487,9 +495,32 @@ def suppress_small_cells(
 # --------------------------------------------------------------------------- internals
 
 
-def _complementary(table: pd.DataFrame, counts: pd.Series, small: np.ndarray,
+def _blanked(series: pd.Series, small: np.ndarray) -> pd.Series:
+    """``series.mask(small)``: the same values and dtype, without its alignment machinery
+    (a report's tables are small, and pandas' overhead per call was most of their cost)."""
+    if isinstance(series.dtype, pd.api.extensions.ExtensionDtype):
+        values = series.array.copy()
+        values[small] = pd.NA
+    elif series.dtype.kind == "f":
+        values = np.where(small, np.nan, series.to_numpy())
+    else:
+        return series.mask(small)
+    return pd.Series(values, index=series.index, name=series.name, copy=False)
+
+
+def _line_ids(table: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    """One integer per row naming its line (equal values in ``columns``; NA is a value)."""
+    ids = np.zeros(len(table), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(table[column], use_na_sentinel=False)
+        ids = ids * (len(uniques) + 1) + codes
+    return pd.factorize(ids)[0]
+
+
+def _complementary(table: pd.DataFrame, values: np.ndarray, small: np.ndarray,
                    lines: Sequence[str | Sequence[str]]) -> np.ndarray:
-    """Extend ``small`` until no line holds exactly one suppressed cell."""
+    """Extend ``small`` until no line holds exactly one suppressed cell (``values`` are the
+    counts, NaN where missing)."""
     groups = [[g] if isinstance(g, str) else list(g) for g in lines]
     for g in groups:
         missing = [c for c in g if c not in table.columns]
@@ -498,8 +529,7 @@ def _complementary(table: pd.DataFrame, counts: pd.Series, small: np.ndarray,
                              column=missing[0],
                              fix=f"choose among: {', '.join(map(str, table.columns))}")
     hidden = small.copy()
-    values = counts.to_numpy(dtype="float64", na_value=np.nan)
-    line_ids = [table.groupby(g, sort=False, dropna=False).ngroup().to_numpy() for g in groups]
+    line_ids = [_line_ids(table, g) for g in groups]
     changed = True
     while changed:
         changed = False

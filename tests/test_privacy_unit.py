@@ -449,3 +449,28 @@ def test_scientific_notation_message_counts_distinct_values():
     with pytest.raises(InputError) as err:
         pseudonymize(values, PseudonymKey.from_secret(SECRET), kind="nip")
     assert "1 distinct NIP values" in str(err.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", None]), st.sampled_from([1, 2, None])),
+                min_size=1, max_size=30))
+def test_lines_group_rows_as_pandas_groupby_does(rows):
+    from asn_research.privacy import _line_ids
+
+    t = pd.DataFrame(rows, columns=["wave", "year"]).astype({"wave": "str", "year": "Int64"})
+    for cols in (["wave"], ["year"], ["wave", "year"]):
+        ours = _line_ids(t, cols)
+        theirs = t.groupby(cols, sort=False, dropna=False).ngroup().to_numpy()
+        # the same partition of the rows (the numbering may differ)
+        assert (ours[:, None] == ours[None, :]).tolist() == (
+            theirs[:, None] == theirs[None, :]).tolist(), cols
+
+
+def test_blanking_keeps_every_dtype():
+    t = pd.DataFrame({"n": [3, 20], "mean": [1.5, 2.5], "share": pd.array([0.1, 0.2], "Float64"),
+                      "k": pd.array([1, 2], "Int16"), "ok": [True, False],
+                      "when": pd.to_datetime(["2024-01-01", "2024-02-01"])})
+    out = suppress_small_cells(t, count="n", value_columns=["mean", "share", "k", "ok", "when"])
+    expected = t.astype({"n": "Int64", "ok": "boolean"}).mask([[True] * 6, [False] * 6])
+    expected["suppressed"] = [True, False]
+    pd.testing.assert_frame_equal(out, expected)
