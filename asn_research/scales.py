@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -635,10 +636,12 @@ def _feldt_ci(alpha: float, *, n_obs: int, k_items: int, confidence: float) -> t
     df1 = n_obs - 1
     df2 = df1 * (k_items - 1)
     tail = (1.0 - confidence) / 2.0
-    from scipy import stats  # imported here: scipy.stats costs seconds at CLI start-up
+    # the F quantile function itself (scipy.stats.f.ppf calls it; the same numbers without
+    # the distribution machinery, and without importing scipy.stats, seconds at start-up)
+    from scipy.special import fdtri
 
-    low = 1.0 - (1.0 - alpha) * stats.f.ppf(1.0 - tail, df1, df2)
-    high = 1.0 - (1.0 - alpha) * stats.f.ppf(tail, df1, df2)
+    low = 1.0 - (1.0 - alpha) * fdtri(df1, df2, 1.0 - tail)
+    high = 1.0 - (1.0 - alpha) * fdtri(df1, df2, tail)
     return float(low), float(high)
 
 
@@ -684,20 +687,28 @@ def _blas_threads() -> Any:
     return ThreadpoolController()
 
 
+_BLAS_LIMITED = threading.local()  # inside _one_blas_thread on this thread
+
+
 @contextlib.contextmanager
 def _one_blas_thread() -> Iterator[None]:
     """Run the tiny matrix work of a fit on one BLAS thread.
 
     OpenBLAS's threads make scipy's L-BFGS-B on a 17-item problem about 15 times slower
     (measured: 3.1 vs 0.19 ms of CPU per iteration), and worse on a busy machine; one
-    thread changes no result.
+    thread changes no result. A table of many fits sets the limit once: inside it, the
+    fits' own calls do nothing (setting and lifting it cost more than a small fit).
     """
     controller = _blas_threads()
-    if controller is None:  # pragma: no cover
+    if controller is None or getattr(_BLAS_LIMITED, "on", False):
         yield
         return
     with controller.limit(limits=1, user_api="blas"):
-        yield
+        _BLAS_LIMITED.on = True
+        try:
+            yield
+        finally:
+            _BLAS_LIMITED.on = False
 
 
 def _minres_one_factor(cor: np.ndarray) -> _MinresFit:
@@ -829,8 +840,10 @@ def _estimate(
     confidence: float,
     nan_policy: NanPolicy,
     min_obs: int,
+    items: bool = True,
 ) -> ReliabilityResult:
-    """Alpha, Feldt CI, standardized alpha, omega and the item table; or raise _Refusal."""
+    """Alpha, Feldt CI, standardized alpha, omega and the item table (``items``; else an
+    empty one, for a caller that reads only the scale's numbers); or raise _Refusal."""
     codes = codes[_usable_rows(codes, nan_policy)]
     n_obs, k_items = codes.shape
     if n_obs < min_obs:
@@ -844,7 +857,9 @@ def _estimate(
             + (", or nan_policy='pairwise'" if nan_policy == "listwise" else ""),
         )
     frame = pd.DataFrame(codes, columns=list(items_t))
-    cov = frame.cov().to_numpy()  # pairwise-complete; identical to listwise without NaN
+    # pairwise-complete; without a missing answer pandas computes np.cov, done here directly
+    cov = (frame.cov().to_numpy() if np.isnan(codes).any()
+           else np.cov(codes, rowvar=False, ddof=1).reshape(k_items, k_items))
     if np.isnan(cov).any():
         i, j = np.argwhere(np.isnan(cov))[0]
         raise _Refusal(
@@ -868,18 +883,21 @@ def _estimate(
     cor = frame.corr().to_numpy(copy=True)
     cor[np.diag_indices(k_items)] = np.where(np.isnan(np.diag(cor)), np.nan, 1.0)
     omega, loadings, omega_notes = _omega(cor, items_t)
-    n_item, mean, sd = _item_moments(codes)
-    item_total = pd.DataFrame(
-        {
-            "item": pd.array(list(items_t), dtype="str"),
-            "r_drop": r_drop,
-            "alpha_if_dropped": alpha_drop,
-            "loading": loadings,
-            "mean": mean,
-            "sd": sd,
-            "n_obs": n_item.astype("int64"),
-        }
-    )
+    if items:
+        n_item, mean, sd = _item_moments(codes)
+        item_total = pd.DataFrame(
+            {
+                "item": pd.array(list(items_t), dtype="str"),
+                "r_drop": r_drop,
+                "alpha_if_dropped": alpha_drop,
+                "loading": loadings,
+                "mean": mean,
+                "sd": sd,
+                "n_obs": n_item.astype("int64"),
+            }
+        )
+    else:
+        item_total = pd.DataFrame()
     notes = []
     flat = [items_t[i] for i in range(k_items) if cov[i, i] <= 0]
     if flat:
@@ -1182,8 +1200,10 @@ def _scale_results(
     confidence: float,
     nan_policy: NanPolicy,
     min_obs: int = _MIN_OBS_TABLE,
+    items: bool = True,
 ) -> tuple[pd.DataFrame, list[tuple[int, Scale, ReliabilityResult | _Refusal]]]:
-    """Validate once on all rows, then estimate every (group, scale); refusals kept."""
+    """Validate once on all rows, then estimate every (group, scale); refusals kept
+    (``items``: with each result's item table)."""
     chosen = _select_scales(instrument, scales)
     keys, positions = _groups(data, by)
     out: list[tuple[int, Scale, ReliabilityResult | _Refusal]] = []
@@ -1195,25 +1215,27 @@ def _scale_results(
             data, sc.items, sc.reverse, minimum=minimum, maximum=maximum, scale=sc.name,
             codes_of=codes_of,
         )
-    for g, pos in enumerate(positions):
-        for sc in chosen:
-            codes = matrices[sc.name][pos]
-            if len(sc.items) < 2:
-                outcome: ReliabilityResult | _Refusal = _Refusal(
-                    "reliability needs at least two items", n_obs=len(pos), fix=""
-                )
-            else:
-                try:
-                    outcome = _estimate(
-                        codes,
-                        sc.items,
-                        confidence=confidence,
-                        nan_policy=nan_policy,
-                        min_obs=min_obs,
+    with _one_blas_thread():  # once for all the fits of the table
+        for g, pos in enumerate(positions):
+            for sc in chosen:
+                codes = matrices[sc.name][pos]
+                if len(sc.items) < 2:
+                    outcome: ReliabilityResult | _Refusal = _Refusal(
+                        "reliability needs at least two items", n_obs=len(pos), fix=""
                     )
-                except _Refusal as refusal:
-                    outcome = refusal
-            out.append((g, sc, outcome))
+                else:
+                    try:
+                        outcome = _estimate(
+                            codes,
+                            sc.items,
+                            confidence=confidence,
+                            nan_policy=nan_policy,
+                            min_obs=min_obs,
+                            items=items,
+                        )
+                    except _Refusal as refusal:
+                        outcome = refusal
+                out.append((g, sc, outcome))
     return keys, out
 
 
@@ -1323,6 +1345,7 @@ def reliability_table(
         confidence=confidence,
         nan_policy=nan_policy,
         min_obs=min_obs,
+        items=False,  # the table has no item columns
     )
     method = _method(nan_policy)
     cols: dict[str, list[Any]] = {
