@@ -106,6 +106,7 @@ def _exporter():
 
 
 def _report_exporter_class():
+    from jinja2 import pass_context as _pass_context
     from nbconvert import HTMLExporter
     from nbconvert.exporters.templateexporter import TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
@@ -126,6 +127,19 @@ def _report_exporter_class():
             self.register_filter("filter_data_type", WidgetsDataTypeFilter(
                 notebook_metadata=self._nb_metadata, parent=self, resources=resources))
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+        @_pass_context
+        def markdown2html(self, context, source):
+            # the narration is the same on every OPD's page: converted once per exporter
+            if context.get("cell", {}).get("attachments"):
+                return HTMLExporter.markdown2html(self, context, source)
+            key = (source, context.get("resources", {}).get("metadata", {}).get("path", ""))
+            done = self.__dict__.setdefault("_asn_markdown", {})
+            if key not in done:
+                if len(done) > 1000:
+                    done.clear()
+                done[key] = HTMLExporter.markdown2html(self, context, source)
+            return done[key]
 
         def _preprocess(self, nb, resources):
             # nbconvert deep-copies the notebook and validates it after each of its twelve

@@ -25,6 +25,7 @@ One call (``asn-research report``) does it all:
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -322,8 +323,12 @@ def _register_engine() -> None:
             with client.setup_kernel(cleanup_kc=False):
                 try:
                     client.papermill_execute_cells()
-                    info = client.wait_for_reply(client.kc.kernel_info())
-                    client.nb.metadata["language_info"] = info["content"]["language_info"]
+                    kc = client.kc  # asked once per kernel client: the answer never changes
+                    info = getattr(kc, "_asn_language_info", None)
+                    if info is None:
+                        reply = client.wait_for_reply(kc.kernel_info())
+                        info = kc._asn_language_info = reply["content"]["language_info"]
+                    client.nb.metadata["language_info"] = copy.deepcopy(info)
                 finally:
                     client.kc = None
             return client.nb
