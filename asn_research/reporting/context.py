@@ -151,6 +151,64 @@ _CACHE: dict[tuple, tuple[str, Any]] = {}  # what this kernel has read from a st
 _CACHE_SIZE = 24  # waves and quarantines (the memory), and small wave lists
 
 
+@dataclass(frozen=True)
+class _ByOpd:
+    """A table's rows grouped by OPD: ``frame`` holds them OPD after OPD (each OPD's in
+    the table's order), ``spans`` each OPD's ``(start, stop)`` in it; ``everyone``: a
+    table without an OPD column, all of whose rows are every OPD's."""
+
+    frame: pd.DataFrame
+    spans: dict[str, tuple[int, int]]
+    empty: pd.DataFrame  # no row: most OPDs have none in a wave's quarantine
+    everyone: bool = False
+
+    @classmethod
+    def of(cls, table: pd.DataFrame, opds: np.ndarray | None) -> _ByOpd:
+        if opds is None:
+            return cls(table, {}, table.iloc[:0], everyone=True)
+        codes, uniques = pd.factorize(opds)
+        order = np.argsort(codes, kind="stable")  # stable: an OPD's rows keep their order
+        sizes = np.bincount(codes, minlength=len(uniques))
+        stops = np.cumsum(sizes)
+        return cls(table.take(order), {str(o): (int(b - n), int(b)) for o, n, b
+                                       in zip(uniques, sizes, stops, strict=True)},
+                   table.iloc[:0])
+
+    def has(self, opd: str) -> bool:
+        return len(self.frame) > 0 if self.everyone else opd in self.spans
+
+    def rows(self, opd: str, *, own: bool = True) -> pd.DataFrame:
+        """The OPD's rows as a new frame: with ``own`` a copy (analyses on a view of the
+        slice ran slower), else a view (copy-on-write keeps the cache as it is)."""
+        start, stop = (0, len(self.frame)) if self.everyone else self.spans.get(opd, (0, 0))
+        if start == stop:
+            return self.empty.copy(deep=False)
+        rows = self.frame.iloc[start:stop]
+        return (rows.copy() if own else rows).reset_index(drop=True)
+
+
+def _stored_opd(frame: pd.DataFrame) -> np.ndarray | None:
+    """Each stored row's OPD: its ``opd``, else its service unit's OPD (SKM); ``""`` for
+    none. None for a table with neither column."""
+    if "opd" in frame:
+        return frame["opd"].to_numpy(dtype=object, na_value="")
+    if "service_unit" in frame:
+        return frame["service_unit"].map(_unit_opd()).to_numpy(dtype=object, na_value="")
+    return None
+
+
+def _written_opd(table: pd.DataFrame) -> np.ndarray:
+    """Each quarantined row's OPD as written in the file (SKM: its service unit's)."""
+    column = "opd" if "opd" in table else "service_unit"
+    if column not in table:
+        return np.full(len(table), "", dtype=object)
+    written = [v.strip() if isinstance(v, str) else "" for v in table[column].tolist()]
+    if column == "service_unit":
+        units = _unit_opd()
+        written = [units.get(v, "") for v in written]
+    return np.asarray(written, dtype=object)
+
+
 def _store_state(store: Path, instrument: str) -> str:
     """A digest of what a store holds for one instrument: the manifest and calendar bytes
     and the size and modification time of every stored table. Any ingest, correction,
@@ -294,7 +352,8 @@ class ReportContext:
                               lambda: self._load_waves(instrument, scored))
         frame = cached.frame
         if self.opd:  # the OPD's rows: a new frame, so the cached one stays as it is
-            sub = frame.loc[self._opd_rows(frame)].reset_index(drop=True)
+            sub = self._by_opd(("waves", instrument, self.edition, scored), instrument,
+                               frame).rows(self.opd)
             sub.attrs.update(frame.attrs)
         else:  # a new object on the same data: with pandas' copy-on-write, whatever the
             sub = frame.copy(deep=False)  # notebook changes is copied then, not the cache
@@ -340,43 +399,25 @@ class ReportContext:
             return {w: read_quarantine(instrument, w, store=self.store)
                     for w in self._waves(instrument)}
 
-        def read_with_keys() -> tuple[dict[str, pd.DataFrame], dict[str, tuple]]:
+        def read_by_opd() -> tuple[dict[str, pd.DataFrame], dict[str, _ByOpd]]:
             tables = read()
-            keys = {}  # per wave: each row's OPD (or service unit) as written, no rows
-            for w, t in tables.items():
-                column = "opd" if "opd" in t else "service_unit"
-                keys[w] = (column, [v.strip() if isinstance(v, str) else "" for v in
-                                    t[column].tolist()] if column in t else [""] * len(t),
-                           t.iloc[:0])
-            return tables, keys
+            # per wave, the rows grouped by the OPD they name as written (a rejected row's
+            # service unit names its OPD; a missing or unknown one names none)
+            return tables, {w: _ByOpd.of(t, _written_opd(t)) for w, t in tables.items()}
 
-        tables, keys = self._cached(("quarantine", instrument, self.edition), instrument,
-                                    read_with_keys)
+        tables, by_opd = self._cached(("quarantine", instrument, self.edition), instrument,
+                                      read_by_opd)
         # new objects on the cached data (copy-on-write keeps the cache as it was)
         if not self.opd:
             return {w: t.copy(deep=False) for w, t in tables.items()}
-        wanted = {"opd": {self.opd}, "service_unit": self._opd_units()}
-        out = {}
-        for w, t in tables.items():
-            column, values, empty = keys[w]
-            rows = [i for i, v in enumerate(values) if v in wanted[column]]
-            out[w] = (t.iloc[rows].reset_index(drop=True) if rows
-                      else empty.copy(deep=False))  # most waves have no row of the OPD
-        return out
+        return {w: by_opd[w].rows(self.opd, own=False) for w in tables}  # a few rows each
 
-    def _opd_units(self) -> set[str]:
-        """The service units of the report's OPD (from the lookups)."""
-        return {u for u, o in _unit_opd().items() if o == self.opd}
-
-    def _opd_rows(self, frame: pd.DataFrame) -> np.ndarray:
-        """Which rows of a stored table are the OPD's (SKM: one of its service units)."""
-        if "opd" in frame:
-            keep = frame["opd"] == self.opd
-        elif "service_unit" in frame:
-            keep = frame["service_unit"].isin(self._opd_units())
-        else:
-            keep = pd.Series(True, index=frame.index)
-        return keep.fillna(False).to_numpy(dtype=bool)
+    def _by_opd(self, key: tuple, instrument: str, frame: pd.DataFrame) -> _ByOpd:
+        """The stored table ``frame`` (cached under ``key``) grouped by OPD, once per
+        kernel: an OPD report then copies its slice instead of selecting its rows from
+        every column (a third of the time, for the 30 reports of ``--by opd``)."""
+        return self._cached((*key, "by-opd"), instrument,
+                            lambda: _ByOpd.of(frame, _stored_opd(frame)))
 
     def has(self, instrument: str) -> bool:
         """Whether the report has data of ``instrument``: a stored wave up to the edition
@@ -385,9 +426,9 @@ class ReportContext:
             return False
         if not self.opd:
             return True
-        cached = self._cached(("waves", instrument, self.edition, True), instrument,
-                              lambda: self._load_waves(instrument, True))
-        return bool(self._opd_rows(cached.frame).any())
+        key = ("waves", instrument, self.edition, True)
+        cached = self._cached(key, instrument, lambda: self._load_waves(instrument, True))
+        return self._by_opd(key, instrument, cached.frame).has(self.opd)
 
     def _waves(self, instrument: str) -> list[str]:
         """The current waves of ``instrument`` up to the edition, in calendar order (read
