@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,7 +12,7 @@ from _helpers import merit_row, write_csv
 import asn_research
 from asn_research import waves
 from asn_research.errors import ConfigError, StoreError, SyntheticDataWarning
-from asn_research.waves import WaveCalendar, parse_wave, sort_waves, wave_index
+from asn_research.waves import WaveCalendar, WaveData, parse_wave, sort_waves, wave_index
 
 # --------------------------------------------------------------------------- calendar
 
@@ -240,3 +241,17 @@ def test_a_folder_that_is_not_a_demo_is_refused(tmp_path):
     with pytest.raises(InputError, match="does not hold an earlier demo"):
         build(tmp_path, seed=1)
     assert (tmp_path / "mine.txt").exists()
+
+
+def test_rows_of_a_wave_are_those_a_selection_gives():
+    frame = pd.DataFrame({"wave": pd.array(["2024-1", "2024-1", "2024-2", None, "2024-2"],
+                                           dtype="str"), "x": [1, 2, 3, 4, 5]})
+    sources = pd.DataFrame({"wave": ["2024-1", "2024-2"]})
+    for f in (frame, frame.iloc[[2, 0, 4, 1, 3]]):  # as loaded, and reordered
+        d = WaveData("merit", f, sources, synthetic=False, store=Path("store"))
+        for wave in ("2024-1", "2024-2", "2025-1"):
+            pd.testing.assert_frame_equal(d.rows(wave), f[f["wave"] == wave])
+        pd.testing.assert_frame_equal(d.rows(), f[f["wave"] == "2024-2"])
+    rows = WaveData("merit", frame, sources, synthetic=False, store=Path("store")).rows()
+    rows.loc[rows.index[0], "x"] = 99  # copy-on-write: the loaded frame stays as it is
+    assert frame["x"].tolist() == [1, 2, 3, 4, 5]
