@@ -58,11 +58,19 @@ log = logging.getLogger(__name__)
 # Imported once when a kernel starts (what every report uses), then frozen out of the
 # garbage collector's sight: a full collection over the scientific stack's ~250 000
 # objects took 0.1 s, and IPython's %reset runs several of them. pyplot (half a second) is
-# left to the first report that draws.
+# left to the first report that draws. The package's warnings go to the cell's standard
+# error as they would without a handler (the same lines, kept in the executed notebook, not
+# on the page), but without a flush per line: each flush waited for the kernel's output
+# thread and sent a message of its own (an OPD report logs dozens of reliability notes);
+# the kernel flushes standard error when the cell ends.
 _WARM = (
-    "import gc as _gc, matplotlib as _m, asn_research.reporting as _r\n"
+    "import gc as _gc, logging as _l, sys as _s, matplotlib as _m, asn_research.reporting as _r\n"
+    "class _Unflushed(_l.StreamHandler):\n"
+    "    def flush(self): pass\n"
+    "_h = _Unflushed(_s.stderr); _h.setLevel(_l.WARNING)\n"
+    "_l.getLogger('asn_research').addHandler(_h)\n"
     "_gc.collect(); _gc.freeze()\n"
-    "del _gc, _m, _r\n"
+    "del _gc, _l, _s, _m, _r, _Unflushed, _h\n"
 )
 # Between two reports on one kernel: a clean namespace, figures, styles and warning filters;
 # what the last report imported is frozen too.
