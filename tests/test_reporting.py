@@ -407,6 +407,11 @@ def test_tables_are_suppressed_escaped_and_in_the_report_language(demo_store):
     assert "<script>" not in html and "&lt;script&gt;" in html and "b &amp; c" in html
     assert "3,14" not in html and "1.234" in html and "2,50" in html  # id number format
     assert "†" in html and "kurang dari 10 responden" in html
+    # codes the drafter does not know are shown by name: scales by their label
+    scales = pd.DataFrame({"scale": ["appraisal_threat", "no_such_scale"], "n_obs": [50, 60]})
+    html = ctx.table_html(ctx.suppress(scales))
+    assert "Persepsi ancaman penilaian kinerja" in html and "no_such_scale" in html
+    assert "appraisal_threat" not in html
 
 
 def test_csv_and_xlsx_never_carry_a_formula(tmp_path):

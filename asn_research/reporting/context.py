@@ -96,9 +96,19 @@ def opd_estimand(estimand: str, opd: str) -> str:
 
 @cache
 def _code_names(column: str, lang: str) -> dict[str, str]:
-    """Codes of an agency or service-unit column → their names (from the lookups)."""
-    from ..instruments import load_instrument
+    """Codes of an agency or service-unit column → their names (from the lookups); scale
+    names → their labels (from the instruments)."""
+    from ..instruments import list_instruments, load_instrument
 
+    if column == "scale":
+        names: dict[str, str] = {}
+        try:
+            for inst in list_instruments():
+                for sc in inst.scales:
+                    names.setdefault(sc.name, sc.label(lang))
+        except Exception:  # a pemda's instruments that do not load: show the names
+            return {}
+        return names
     where = {"opd": ("merit", "opd"), "service_unit": ("skm", "service_unit")}.get(column)
     if where is None:
         return {}
