@@ -31,6 +31,10 @@ __all__ = ["quarantine_summary", "reason_kind", "response_counts", "rows_per_wav
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _NUMBER = re.compile(r"\d+([.,]\d+)?")
+_ROW = re.compile(r"\brows? \d+(?:[–-]\d+)?")
+# The checks of a NIP or NIK never echo the identifier: their numbers are digit positions,
+# digit counts and age limits, the same in every row, and the sentence needs them.
+_IDENTIFIER_CHECK = re.compile(r"\b(?:NIP|NIK)\b")
 
 
 def response_counts(data: pd.DataFrame, *, by: str | Sequence[str] = ("opd", "wave"),
@@ -128,8 +132,10 @@ def rows_per_wave(frame: pd.DataFrame, quarantine: Mapping[str, pd.DataFrame], *
 
 
 def reason_kind(reason: str) -> str:
-    """A quarantine reason without its row-specific parts (quoted answers, numbers), so that
-    reasons of the same kind can be counted together.
+    """A quarantine reason without its row-specific parts (quoted answers, row numbers,
+    codes and other numbers), so that reasons of the same kind can be counted together. The
+    numbers of a NIP or NIK check (digit positions, counts and age limits) are kept: they
+    are the same in every row, and the sentence needs them.
 
     Examples
     --------
@@ -137,9 +143,13 @@ def reason_kind(reason: str) -> str:
     'code is not one of the allowed codes'
     >>> reason_kind("duplicate respondent: same nip as row 14")
     'duplicate respondent: same nip as row'
+    >>> reason_kind("the serial number of the NIP (digits 16–18) is 000, which is never issued")
+    'the serial number of the NIP (digits 16–18) is 000, which is never issued'
     """
     text = _QUOTED.sub("", str(reason))
-    text = _NUMBER.sub("", text)
+    text = _ROW.sub(lambda m: m.group(0).split(" ")[0], text)
+    if not _IDENTIFIER_CHECK.search(text):
+        text = _NUMBER.sub("", text)
     text = re.sub(r"[–-]\s*(?=$|[;,)])", "", text)
     return " ".join(text.replace(" ,", ",").split()).strip(" –-")
 

@@ -640,3 +640,23 @@ def test_lab_starts_answers_and_stops(demo_store, tmp_path, monkeypatch):
         proc.terminate()
         proc.wait(timeout=30)
     assert proc.returncode is not None
+
+
+def test_quarantine_reasons_are_grouped_and_stay_readable():
+    from asn_research.overview import quarantine_summary
+
+    q = {"2024-1": pd.DataFrame({
+        "columns": ["sex", "sex; nip", "nip", "_uuid", "_uuid"],
+        "reasons": ["code 7 is not one of the allowed codes 1–2",
+                    "code 9 is not one of the allowed codes 1–2; the serial number of the NIP "
+                    "(digits 16–18) is 000, which is never issued",
+                    "the NIP has 17 digits, one fewer than 18: a digit is missing",
+                    "duplicate submission: same _uuid as row 3",
+                    "duplicate submission: same _uuid as row 12"]})}
+    out = quarantine_summary(q)
+    got = {(r.column, r.reason): r.n_obs for r in out.itertuples()}
+    assert got == {("sex", "code is not one of the allowed codes"): 2,
+                   ("_uuid", "duplicate submission: same _uuid as row"): 2,
+                   ("nip", "the serial number of the NIP (digits 16–18) is 000, which is "
+                           "never issued"): 1,
+                   ("nip", "the NIP has 17 digits, one fewer than 18: a digit is missing"): 1}
