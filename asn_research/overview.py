@@ -32,9 +32,10 @@ __all__ = ["quarantine_summary", "reason_kind", "response_counts", "rows_per_wav
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 _NUMBER = re.compile(r"\d+([.,]\d+)?")
 _ROW = re.compile(r"\brows? \d+(?:[–-]\d+)?")
-# The checks of a NIP or NIK never echo the identifier: their numbers are digit positions,
-# digit counts and age limits, the same in every row, and the sentence needs them.
-_IDENTIFIER_CHECK = re.compile(r"\b(?:NIP|NIK)\b")
+# Numbers the sentence needs and that name no answer: the checks of a NIP or NIK (which never
+# echo the identifier) give digit positions, digit counts and age limits; a damaged row's
+# reason gives its number of fields.
+_KEEP_NUMBERS = re.compile(r"\b(?:NIP|NIK)\b|^row has \d+ (?:of \d+ )?fields")
 
 
 def response_counts(data: pd.DataFrame, *, by: str | Sequence[str] = ("opd", "wave"),
@@ -134,8 +135,8 @@ def rows_per_wave(frame: pd.DataFrame, quarantine: Mapping[str, pd.DataFrame], *
 def reason_kind(reason: str) -> str:
     """A quarantine reason without its row-specific parts (quoted answers, row numbers,
     codes and other numbers), so that reasons of the same kind can be counted together. The
-    numbers of a NIP or NIK check (digit positions, counts and age limits) are kept: they
-    are the same in every row, and the sentence needs them.
+    numbers of a NIP or NIK check (digit positions, counts and age limits) and a damaged
+    row's number of fields are kept: they name no answer, and the sentence needs them.
 
     Examples
     --------
@@ -148,7 +149,7 @@ def reason_kind(reason: str) -> str:
     """
     text = _QUOTED.sub("", str(reason))
     text = _ROW.sub(lambda m: m.group(0).split(" ")[0], text)
-    if not _IDENTIFIER_CHECK.search(text):
+    if not _KEEP_NUMBERS.search(text):
         text = _NUMBER.sub("", text)
     text = re.sub(r"[–-]\s*(?=$|[;,)])", "", text)
     return " ".join(text.replace(" ,", ",").split()).strip(" –-")

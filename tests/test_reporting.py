@@ -643,7 +643,7 @@ def test_lab_starts_answers_and_stops(demo_store, tmp_path, monkeypatch):
 
 
 def test_quarantine_reasons_are_grouped_and_stay_readable():
-    from asn_research.overview import quarantine_summary
+    from asn_research.overview import quarantine_summary, reason_kind
 
     q = {"2024-1": pd.DataFrame({
         "columns": ["sex", "sex; nip", "nip", "_uuid", "_uuid"],
@@ -660,3 +660,6 @@ def test_quarantine_reasons_are_grouped_and_stay_readable():
                    ("nip", "the serial number of the NIP (digits 16–18) is 000, which is "
                            "never issued"): 1,
                    ("nip", "the NIP has 17 digits, one fewer than 18: a digit is missing"): 1}
+    row = reason_kind("row has 5 of 40 fields (file cut off or a missing separator?)")
+    assert row == "row has 5 of 40 fields (file cut off or a missing separator?)"
+    assert reason_kind("above the maximum 100") == "above the maximum"
