@@ -663,3 +663,25 @@ def test_quarantine_reasons_are_grouped_and_stay_readable():
     row = reason_kind("row has 5 of 40 fields (file cut off or a missing separator?)")
     assert row == "row has 5 of 40 fields (file cut off or a missing separator?)"
     assert reason_kind("above the maximum 100") == "above the maximum"
+
+
+def test_quarantine_reasons_and_refusals_are_in_indonesian(demo_store):
+    from asn_research.overview import reason_kind
+    from asn_research.reporting.labels import reason_label
+    from asn_research.waves import read_manifest, read_quarantine
+
+    kinds = set()
+    for e in read_manifest(demo_store.store)["ingests"]:
+        q = read_quarantine(e["instrument"], e["wave"], store=demo_store.store)
+        kinds |= {reason_kind(part) for r in q["reasons"].dropna() for part in r.split("; ")}
+    assert len(kinds) >= 5
+    untranslated = [k for k in kinds if reason_label(k, "id") == k]
+    assert not untranslated, untranslated  # every kind the demo produces has its text
+    assert all(reason_label(k, "en") == k for k in kinds)
+    ctx = reporting.open_report("x", store=str(demo_store.store), lang="id")
+    table = pd.DataFrame({"reason": ["required answer is missing", "something new"],
+                          "refused": ["fewer than 10 respondents answered every item, too few "
+                                      "for an estimate", pd.NA], "n_obs": [12, 15]})
+    html = ctx.table_html(ctx.suppress(table))
+    assert "jawaban wajib kosong" in html and "something new" in html
+    assert "kurang dari 10 responden menjawab semua butir" in html

@@ -46,7 +46,7 @@ from .._validation import check_choice
 from ..errors import ConfigError, StoreError, SyntheticDataWarning
 from ..evidence import EvidenceRecord, _labels, format_number, make_record
 from ..privacy import suppress_small_cells
-from .labels import column_label
+from .labels import column_label, reason_label
 
 __all__ = ["ReportContext", "open_report", "opd_estimand", "pemda_name", "resolve_edition"]
 
@@ -590,6 +590,8 @@ class ReportContext:
                                          self.lang)
                 elif isinstance(v, pd.Timestamp):
                     text = v.strftime("%Y-%m-%d")
+                elif c in ("reason", "refused"):  # a quarantine reason's kind, a refusal
+                    text = reason_label(str(v), self.lang)
                 else:
                     text = _code_names(c, self.lang).get(str(v), str(v))
                 cells.append(f"<td>{html.escape(text)}</td>")
