@@ -127,9 +127,7 @@ def rows_per_wave(frame: pd.DataFrame, quarantine: Mapping[str, pd.DataFrame], *
     out["rows_quarantined"] = [0 if quarantine.get(w) is None else len(quarantine[w])
                                for w in waves]
     out.insert(1, "rows_read", out["rows_stored"] + out["rows_quarantined"])
-    out["share_quarantined"] = out["rows_quarantined"] / out["rows_read"].where(
-        out["rows_read"] > 0)
-    return out
+    return wave_counts(out)  # the same columns and share as for whole files
 
 
 def reason_kind(reason: str) -> str:
